@@ -1,0 +1,31 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely } from 'kysely';
+import { PostgresJSDialect } from 'kysely-postgres-js';
+import postgres from 'postgres';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface DbOptions {
+  /** postgres:// URL: a real server through postgres.js. */
+  url?: string | undefined;
+  /** Directory for the embedded PGlite database; `memory://` keeps it in memory (tests). */
+  dataDir: string;
+}
+
+export async function openDatabase(options: DbOptions): Promise<Db> {
+  if (options.url) {
+    const pg = postgres(options.url, { max: 10, onnotice: () => {} });
+    return new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: pg }) });
+  }
+  let dir = options.dataDir;
+  if (dir !== 'memory://') {
+    dir = path.resolve(dir, 'pglite');
+    mkdirSync(dir, { recursive: true });
+  }
+  const client = await PGlite.create(dir === 'memory://' ? undefined : dir);
+  return new Kysely<Database>({ dialect: new PGliteDialect(client) });
+}
