@@ -33,7 +33,8 @@ export function createMetrics(queueDepth: () => number) {
   });
   const webhookFailures = new Counter({
     name: 'platewise_webhook_failures_total',
-    help: 'Webhook delivery attempts that failed',
+    help: 'Webhook delivery attempts that failed; final="true" when no retry remains',
+    labelNames: ['final'] as const,
     registers: [registry],
   });
   return { registry, requests, latency, recognitions, webhookFailures };

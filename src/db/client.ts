@@ -19,7 +19,10 @@ export interface DbOptions {
 export async function openDatabase(options: DbOptions): Promise<Db> {
   if (options.url) {
     const pg = postgres(options.url, { max: 10, onnotice: () => {} });
-    return new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: pg }) });
+    // A bounded end(): a query still queued for a connection at shutdown must not keep the process alive.
+    const bounded = { reserve: () => pg.reserve(), end: () => pg.end({ timeout: 5 }) };
+    // A factory, because the dialect takes a plain object for a lazily created client.
+    return new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: () => bounded }) });
   }
   let dir = options.dataDir;
   if (dir !== 'memory://') {

@@ -1,21 +1,34 @@
-import { promises as fs } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FileMigrationProvider, Migrator } from 'kysely';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Db } from './client.js';
 
 /**
- * migrations/ sits two levels above this file both in the sources (src/db → migrations) and in the build
- * (dist/src/db → dist/migrations), so one relative path serves tsx and compiled runs.
+ * migrations/ holds .ts sources; the build compiles them to dist/migrations/*.js. Migration names drop the
+ * extension, so a database migrated from either reads the same history.
+ *
+ * The import happens here rather than in Kysely's FileMigrationProvider: an import() from our own module goes
+ * through whatever loader runs our code (tsx, vitest), while one from node_modules would be Node's own, which
+ * cannot load .ts files on Node 20.
  */
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+// Two levels up in both layouts: src/db → migrations, dist/src/db → dist/migrations.
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+const provider: MigrationProvider = {
+  async getMigrations() {
+    const dir = MIGRATIONS_DIR;
+    const files = (await readdir(dir)).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
+    const migrations: Record<string, Migration> = {};
+    for (const file of files) {
+      migrations[file.replace(/\.(ts|js)$/, '')] = (await import(pathToFileURL(path.join(dir, file)).href)) as Migration;
+    }
+    return migrations;
+  },
+};
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({
-    db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
-  });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

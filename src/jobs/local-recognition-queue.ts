@@ -11,6 +11,8 @@ export class LocalRecognitionQueue implements RecognitionQueue {
   constructor(
     private readonly engine: Engine,
     limits: AdmissionLimits & { timeoutMs: number },
+    /** False when the engine is shared with others (tests) and closed by its owner. */
+    private readonly ownsEngine = true,
   ) {
     this.admission = new Admission(limits);
     this.timeoutMs = limits.timeoutMs;
@@ -42,6 +44,6 @@ export class LocalRecognitionQueue implements RecognitionQueue {
   /** Graceful shutdown: running recognitions finish before the engine stops. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.running]);
-    await this.engine.close();
+    if (this.ownsEngine) await this.engine.close();
   }
 }

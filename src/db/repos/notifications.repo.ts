@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../client.js';
 
 /** Inserts once per dedupe key; returns true only for the caller that created it. */
@@ -11,7 +12,8 @@ export async function insertNotificationOnce(
       account_id: values.accountId,
       kind: values.kind,
       message: values.message,
-      data: JSON.stringify(values.data),
+      // Cast in SQL: postgres.js would otherwise encode the JSON text a second time into the jsonb column.
+      data: sql<string>`${JSON.stringify(values.data)}::text::jsonb`,
       dedupe_key: values.dedupeKey,
     })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())

@@ -6,6 +6,7 @@ import type { AppEnv } from '../../http/app-env.js';
 import { localAccount, rateLimit, tokenAuth } from '../../http/auth.js';
 import { readRecognitionRequest } from '../../http/recognition-input.js';
 import { WireError } from '../../http/wire-error.js';
+import type { EngineTimings } from '../../engine/types.js';
 import { PayloadTooLargeError } from '../../errors.js';
 import { recognisePlates } from '../../services/recognition/recognise.js';
 import { RecognitionFields } from '../../services/recognition/request.js';
@@ -16,6 +17,18 @@ const PATHS = ['/v1/plate-reader/', '/v1/plate-reader'];
 /** Multipart and base64 overhead on top of the image itself (base64 is 4/3 of the bytes). */
 function bodyBudget(maxImageBytes: number): number {
   return Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(maxImageBytes * 1.4) + 64 * 1024);
+}
+
+function serverTiming(t: EngineTimings): string {
+  const parts: Array<[string, number]> = [
+    ['decode', t.decodeMs],
+    ['detect', t.detectMs],
+    ['read', t.readMs],
+    ['vehicle', t.vehicleMs],
+    ['model', t.modelMs],
+    ['engine', t.totalMs],
+  ];
+  return parts.map(([k, v]) => `${k};dur=${v.toFixed(2)}`).join(', ');
 }
 
 export function registerPlateReader(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
@@ -38,13 +51,15 @@ export function registerPlateReader(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
       async (c) => {
         const { fields, image } = await readRecognitionRequest(c, config.upload.maxBytes);
         try {
-          const response = await recognisePlates(deps.ctx, deps.recognition, {
+          const { response, timings } = await recognisePlates(deps.ctx, deps.recognition, {
             account: c.get('account'),
             profile,
             image,
             fields,
           });
           deps.metrics.recognitions.inc({ outcome: 'ok' });
+          // Server-Timing lets the benchmark split model compute from decode, queue and HTTP.
+          c.header('Server-Timing', serverTiming(timings));
           return c.json(response, profile === 'cloud' ? 201 : 200);
         } catch (err) {
           deps.metrics.recognitions.inc({ outcome: 'error' });

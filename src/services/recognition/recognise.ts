@@ -1,4 +1,5 @@
 import type { Account } from '../../db/schema.js';
+import type { EngineTimings } from '../../engine/types.js';
 import type { RecognitionQueue } from '../../jobs/recognition-queue.js';
 import type { ServiceContext } from '../context.js';
 import { type CallReservation, WARNING_SHARE, refundCall, reserveCall } from '../usage.js';
@@ -35,16 +36,18 @@ export async function recognisePlates(
   ctx: ServiceContext,
   deps: RecognitionDeps,
   input: RecognitionInput,
-): Promise<RecognitionResponse> {
+): Promise<{ response: RecognitionResponse; timings: EngineTimings }> {
   const started = performance.now();
   const reservation = await reserveCall(ctx, input.account);
   let response: RecognitionResponse;
+  let timings: EngineTimings;
   let bytes: Uint8Array;
   try {
     const image = 'url' in input.image ? await deps.fetchImage(input.image.url) : input.image;
     bytes = image.bytes;
     const options = toRecogniseOptions(input.fields.config ?? {}, input.fields.regions, input.fields.mmc ?? false);
     const result = await deps.queue.recognise(bytes, options);
+    timings = result.timings;
     const now = ctx.clock();
     response = buildResponse({
       profile: input.profile,
@@ -64,7 +67,7 @@ export async function recognisePlates(
   }
   deps.events.imageDone(input.account.id, response, bytes);
   if (reservation.reachedWarning) deps.events.usageWarning(input.account, reservation);
-  return response;
+  return { response, timings };
 }
 
 export function usageWarningMessage(account: Account, reservation: CallReservation): string {

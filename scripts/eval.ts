@@ -1,0 +1,133 @@
+/**
+ * Accuracy of the engine on openalpr-format folders, scored like /work/shared/tools/score_api.py (same
+ * metrics, same normalisation) but in-process, without the HTTP layer.
+ *
+ *   npm run eval -- DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--deskew] [--out results.tsv] [--models DIR]
+ *
+ * DIR holds COUNTRY/ folders (us, eu, br) of IMAGE + IMAGE-STEM.txt (`filename x y w h PLATE`, tab-separated),
+ * or is itself such a folder. With --regions the country is sent as a hint (us, br; eu none), as score_api does.
+ */
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { iou } from '../src/engine/box-map.js';
+import { createInlineEngine } from '../src/engine/engine-pool.js';
+import { DEFAULT_MODELS_DIR } from '../src/engine/onnx-session.js';
+import { DEFAULT_RECOGNISE_OPTIONS, type EngineResult, type Mode } from '../src/engine/types.js';
+
+const REGION_HINT: Record<string, string | undefined> = { us: 'us', br: 'br', eu: undefined };
+
+/** score_api's `exact`: upper-case alphanumerics. `norm` also folds O into 0 (the labels mix them up). */
+const exact = (s: string): string => s.toUpperCase().replace(/[^A-Z0-9]/g, '');
+const norm = (s: string): string => exact(s).replace(/O/g, '0');
+
+interface Sample {
+  country: string;
+  file: string;
+  plate: string;
+  box: { xmin: number; ymin: number; xmax: number; ymax: number };
+}
+
+function readSamples(folder: string, country: string): Sample[] {
+  return readdirSync(folder)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()
+    .map((txt) => {
+      const [file = '', x = '0', y = '0', w = '0', h = '0', plate = ''] = readFileSync(join(folder, txt), 'utf8').trim().split('\t');
+      const [xi, yi, wi, hi] = [x, y, w, h].map((v) => Number.parseInt(v, 10)) as [number, number, number, number];
+      return { country, file: join(folder, file), plate, box: { xmin: xi, ymin: yi, xmax: xi + wi, ymax: yi + hi } };
+    });
+}
+
+function collect(dir: string): Sample[] {
+  const subdirs = readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory() && readdirSync(join(dir, d)).some((f) => f.endsWith('.txt')));
+  if (subdirs.length === 0) return readSamples(dir, basename(dir));
+  return subdirs.sort().flatMap((d) => readSamples(join(dir, d), d));
+}
+
+function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: boolean; mode: Mode; out?: string; models: string } {
+  const dirs: string[] = [];
+  let regions = false;
+  let deskew = false;
+  let mode: Mode = 'regular';
+  let out: string | undefined;
+  let models = DEFAULT_MODELS_DIR;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--regions') regions = true;
+    else if (a === '--deskew') deskew = true;
+    else if (a === '--mode') mode = (argv[++i] ?? 'regular') as Mode;
+    else if (a === '--out') out = argv[++i];
+    else if (a === '--models') models = argv[++i] ?? models;
+    else dirs.push(a);
+  }
+  if (dirs.length === 0) throw new Error('usage: eval DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--out file.tsv]');
+  return { dirs, regions, deskew, mode, out, models };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : ((s[(s.length - 1) >> 1] ?? 0) + (s[s.length >> 1] ?? 0)) / 2;
+};
+const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const engine = await createInlineEngine({ modelsDir: args.models, deskew: args.deskew });
+  const samples = args.dirs.flatMap(collect);
+  const rows: string[] = ['country\timage\ttruth\tread\ttop1\ttop5\tdetected\ttotal_ms'];
+  const byCountry = new Map<string, Sample[]>();
+  for (const s of samples) byCountry.set(s.country, [...(byCountry.get(s.country) ?? []), s]);
+  const totals = { n: 0, top1: 0, top5: 0, det: 0 };
+  for (const [country, list] of byCountry) {
+    const st = { top1: 0, top1Exact: 0, top5: 0, det: 0, extra: 0, ms: [] as number[], stages: { decode: [] as number[], detect: [] as number[], read: [] as number[] } };
+    const misreads: string[] = [];
+    for (const s of list) {
+      const hint = args.regions ? REGION_HINT[country] : undefined;
+      let res: EngineResult | undefined;
+      try {
+        res = await engine.recognise(readFileSync(s.file), { ...DEFAULT_RECOGNISE_OPTIONS, mode: args.mode, regions: hint ? [hint] : [] });
+      } catch (e) {
+        misreads.push(`${basename(s.file)}\t${s.plate}\tERROR ${(e as Error).message}`);
+      }
+      const plates = res?.plates ?? [];
+      const hit1 = plates.some((p) => norm(p.plate) === norm(s.plate));
+      const hit5 = hit1 || plates.some((p) => p.candidates.slice(0, 5).some((c) => norm(c.plate) === norm(s.plate)));
+      const ious = plates.map((p) => iou(s.box, p.box));
+      const det = ious.some((v) => v >= 0.3);
+      st.top1 += Number(hit1);
+      st.top1Exact += Number(plates.some((p) => exact(p.plate) === exact(s.plate)));
+      st.top5 += Number(hit5);
+      st.det += Number(det);
+      st.extra += ious.filter((v) => v < 0.05).length;
+      if (res) {
+        st.ms.push(res.timings.totalMs);
+        st.stages.decode.push(res.timings.decodeMs);
+        st.stages.detect.push(res.timings.detectMs);
+        st.stages.read.push(res.timings.readMs);
+      }
+      const best = plates[0]?.plate ?? '';
+      if (!hit1 && res) misreads.push(`${basename(s.file)}\t${s.plate}\t${plates.map((p) => p.plate).join(',') || '(none)'}${det ? '' : '\t(not detected)'}`);
+      rows.push([country, basename(s.file), s.plate, best, Number(hit1), Number(hit5), Number(det), (res?.timings.totalMs ?? Number.NaN).toFixed(1)].join('\t'));
+    }
+    const n = Math.max(list.length, 1);
+    console.log(JSON.stringify({
+      country, images: list.length, top1: r4(st.top1 / n), top1_exact: r4(st.top1Exact / n), top5: r4(st.top5 / n),
+      detected: r4(st.det / n), extra_per_image: Math.round((st.extra / n) * 1000) / 1000,
+      median_ms: { total: r4(median(st.ms)), decode: r4(median(st.stages.decode)), detect: r4(median(st.stages.detect)), read: r4(median(st.stages.read)) },
+    }));
+    if (misreads.length > 0) console.log(`  misreads (${country}): file\texpected\tgot\n  ${misreads.join('\n  ')}`);
+    totals.n += list.length;
+    totals.top1 += st.top1;
+    totals.top5 += st.top5;
+    totals.det += st.det;
+  }
+  const n = Math.max(totals.n, 1);
+  console.log(JSON.stringify({ country: 'all', images: totals.n, top1: r4(totals.top1 / n), top5: r4(totals.top5 / n), detected: r4(totals.det / n) }));
+  if (args.out) writeFileSync(args.out, `${rows.join('\n')}\n`);
+  await engine.close();
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,108 @@
+/**
+ * Image decoding: untrusted bytes -> raw RGB pixels, once per request. EXIF orientation is applied here, so
+ * everything downstream (boxes included) is in the coordinates of the image as a viewer shows it.
+ */
+import sharp from 'sharp';
+import { AppError, InvalidImageError, PayloadTooLargeError } from '../errors.js';
+import type { AxisScale } from './box-map.js';
+import type { RawImage } from './crop.js';
+import { computeLetterbox, type Letterbox, packLetterboxTensor } from './letterbox.js';
+
+/** ~40 MP: above any camera the vendor's customers use, far below what exhausts a worker's memory. */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+/** Raster formats a camera or phone produces. SVG/PDF are refused: they are documents, not photos. */
+const ALLOWED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif', 'avif']);
+
+export interface DecodeOptions {
+  maxPixels: number;
+  /**
+   * Images at least twice this size are shrunk while decoding by 2, 4 or 8 (JPEG shrink-on-load makes that
+   * cheaper than a full decode), never below it. Boxes are still reported in original coordinates.
+   */
+  maxSide: number;
+}
+
+export interface DecodedImage {
+  /** Size of the uploaded image after EXIF rotation: the coordinate system of every returned box. */
+  width: number;
+  height: number;
+  /** Pixels actually decoded (RGB), possibly smaller than width x height. */
+  raw: RawImage;
+  /** Original -> decoded pixel scale (1 when nothing was shrunk). */
+  toRaw: AxisScale;
+}
+
+/**
+ * Power-of-two shrink (2, 4 or 8: what JPEG can do while decoding) keeping the longest side >= maxSide, or 1.
+ * A non-integer shrink would cost a full decode plus a resample: slower than not shrinking at all.
+ */
+export function shrinkFactor(longestSide: number, maxSide: number): number {
+  for (const f of [8, 4, 2]) if (longestSide / f >= maxSide) return f;
+  return 1;
+}
+
+function isPixelLimitError(e: unknown): boolean {
+  return e instanceof Error && /pixel limit/i.test(e.message);
+}
+
+function toDecodeError(e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  if (isPixelLimitError(e)) return new PayloadTooLargeError('The image has too many pixels.', 'too_many_pixels');
+  return new InvalidImageError();
+}
+
+/** Decode `bytes` to raw RGB. Throws InvalidImageError (400) or PayloadTooLargeError (413). */
+export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promise<DecodedImage> {
+  if (bytes.length === 0) throw new InvalidImageError('The uploaded file is empty.');
+  // failOn 'error' rejects truncated and corrupt data but tolerates the harmless warnings real cameras
+  // produce (sharp's default 'warning' would refuse those). limitInputPixels makes libvips refuse a
+  // decompression bomb from its header, before allocating anything.
+  const input = { failOn: 'error', limitInputPixels: opts.maxPixels, autoOrient: true } as const;
+  try {
+    const meta = await sharp(bytes, input).metadata();
+    if (!ALLOWED_FORMATS.has(meta.format)) throw new InvalidImageError(`Unsupported image format: ${meta.format}.`);
+    if (meta.width * meta.height > opts.maxPixels) {
+      throw new PayloadTooLargeError('The image has too many pixels.', 'too_many_pixels');
+    }
+    const width = meta.autoOrient.width;
+    const height = meta.autoOrient.height;
+    let pipeline = sharp(bytes, input);
+    const factor = shrinkFactor(Math.max(width, height), opts.maxSide);
+    if (factor > 1) {
+      // Exactly libjpeg's scaled size (ceil), so shrink-on-load does all the work and no resample follows.
+      pipeline = pipeline.resize({ width: Math.ceil(width / factor), height: Math.ceil(height / factor), fit: 'fill', fastShrinkOnLoad: true });
+    }
+    const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new InvalidImageError();
+    const raw: RawImage = {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      channels: 3,
+    };
+    return { width, height, raw, toRaw: { scaleX: info.width / width, scaleY: info.height / height } };
+  } catch (e) {
+    throw toDecodeError(e);
+  }
+}
+
+export interface DetectorInput {
+  tensor: Float32Array;
+  letterbox: Letterbox;
+}
+
+/** Resize the decoded pixels into the detector's letterboxed [3, size, size] tensor. */
+export async function buildDetectorInput(raw: RawImage, size: number): Promise<DetectorInput> {
+  const letterbox = computeLetterbox(raw.width, raw.height, size);
+  let pixels = raw.data;
+  if (letterbox.innerWidth !== raw.width || letterbox.innerHeight !== raw.height) {
+    // libvips resizes with a proper reduce filter (no aliasing) and SIMD; a JS loop would be ~5x slower.
+    const resized = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 3 } })
+      .resize(letterbox.innerWidth, letterbox.innerHeight, { fit: 'fill', kernel: 'linear' })
+      .raw()
+      .toBuffer();
+    pixels = new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
+  }
+  return { tensor: packLetterboxTensor(pixels, letterbox, 3), letterbox };
+}

@@ -1,0 +1,58 @@
+/**
+ * Letterboxing for the plate detector: keep the aspect ratio, place the resized image at the top-left of a
+ * square canvas and fill the rest with grey. Placing it top-left (no centring offset) keeps the mapping back to
+ * image coordinates a pure per-axis scale; the detector was trained the same way.
+ */
+
+/** Grey fill the detector was trained with (value in [0,1]). */
+export const LETTERBOX_PAD = 0.5;
+
+export interface Letterbox {
+  /** Side of the square tensor (a multiple of 32). */
+  size: number;
+  /** Size of the resized image inside the canvas, in tensor pixels. */
+  innerWidth: number;
+  innerHeight: number;
+  /** Tensor pixels per source pixel, per axis (they differ slightly after rounding). */
+  scaleX: number;
+  scaleY: number;
+}
+
+/** Geometry of letterboxing a `width` x `height` source into a `size` x `size` canvas. */
+export function computeLetterbox(width: number, height: number, size: number): Letterbox {
+  if (width <= 0 || height <= 0 || size <= 0) throw new RangeError('letterbox: sizes must be positive');
+  const scale = Math.min(size / width, size / height);
+  // At least one pixel, never more than the canvas: rounding must not spill over the edge.
+  const innerWidth = Math.min(size, Math.max(1, Math.round(width * scale)));
+  const innerHeight = Math.min(size, Math.max(1, Math.round(height * scale)));
+  return { size, innerWidth, innerHeight, scaleX: innerWidth / width, scaleY: innerHeight / height };
+}
+
+/**
+ * Pack already-resized interleaved pixels (`innerWidth` x `innerHeight`, `channels` 3 = RGB or 1 = grey)
+ * into a planar float32 CHW tensor [3, size, size] in [0,1], padded with LETTERBOX_PAD.
+ */
+export function packLetterboxTensor(
+  pixels: Uint8Array,
+  lb: Letterbox,
+  channels: 1 | 3 = 3,
+  pad = LETTERBOX_PAD,
+): Float32Array {
+  const { size, innerWidth: w, innerHeight: h } = lb;
+  if (pixels.length < w * h * channels) throw new RangeError('letterbox: pixel buffer too small');
+  const plane = size * size;
+  const out = new Float32Array(3 * plane).fill(pad);
+  const inv = 1 / 255;
+  for (let y = 0; y < h; y++) {
+    let src = y * w * channels;
+    const row = y * size;
+    for (let x = 0; x < w; x++, src += channels) {
+      const o = row + x;
+      const r = (pixels[src] ?? 0) * inv;
+      out[o] = r;
+      out[plane + o] = channels === 3 ? (pixels[src + 1] ?? 0) * inv : r;
+      out[2 * plane + o] = channels === 3 ? (pixels[src + 2] ?? 0) * inv : r;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+/**
+ * Model loading: models/manifest.json names each model file and its sha256. A session is created once per
+ * model per process (per worker thread) and only after the file's hash matches, so a half-copied or
+ * swapped model fails at start-up instead of producing silent garbage.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { z } from 'zod';
+
+export { DEFAULT_MODELS_DIR } from '../paths.js';
+
+const ModelEntry = z.object({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/i) });
+
+export const Manifest = z.object({
+  'plate-detector': ModelEntry.extend({
+    input: z.object({ default_size: z.number().int().positive(), fast_size: z.number().int().positive() }),
+    recommended_threshold: z.number().min(0).max(1),
+  }),
+  'plate-reader': ModelEntry.extend({
+    crop_margin: z.number().min(0).max(1),
+    // Contract defaults; a manifest may state them.
+    input: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }).partial().optional(),
+    alphabet: z.string().optional(),
+  }),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+export interface SessionOptions {
+  /** Threads inside one session.run(); 1 keeps each worker on one core (parallelism comes from workers). */
+  intraOpNumThreads: number;
+}
+
+export interface LoadedModels {
+  manifest: Manifest;
+  detector: ort.InferenceSession;
+  reader: ort.InferenceSession;
+}
+
+export class ModelIntegrityError extends Error {
+  constructor(file: string, expected: string, actual: string) {
+    super(`Model ${file}: sha256 ${actual} does not match the manifest (${expected}).`);
+    this.name = 'ModelIntegrityError';
+  }
+}
+
+export async function loadManifest(modelsDir: string): Promise<Manifest> {
+  return Manifest.parse(JSON.parse(await readFile(join(modelsDir, 'manifest.json'), 'utf8')));
+}
+
+/** Read a model file, check its sha256, and create the session from the same bytes (read once). */
+export async function loadSession(
+  modelsDir: string,
+  entry: { file: string; sha256: string },
+  opts: SessionOptions,
+): Promise<ort.InferenceSession> {
+  const bytes = await readFile(join(modelsDir, entry.file));
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== entry.sha256.toLowerCase()) throw new ModelIntegrityError(entry.file, entry.sha256, actual);
+  return ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: opts.intraOpNumThreads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+  });
+}
+
+const loaded = new Map<string, Promise<LoadedModels>>();
+
+/** Load both models once per (directory, thread count) in this thread; concurrent callers share the promise. */
+export function loadModels(modelsDir: string, opts: SessionOptions): Promise<LoadedModels> {
+  const key = `${modelsDir}|${opts.intraOpNumThreads}`;
+  let p = loaded.get(key);
+  if (!p) {
+    p = (async () => {
+      const manifest = await loadManifest(modelsDir);
+      const [detector, reader] = await Promise.all([
+        loadSession(modelsDir, manifest['plate-detector'], opts),
+        loadSession(modelsDir, manifest['plate-reader'], opts),
+      ]);
+      return { manifest, detector, reader };
+    })();
+    // A failed load is not cached: a retry after the files appear should work.
+    p.catch(() => loaded.delete(key));
+    loaded.set(key, p);
+  }
+  return p;
+}
+
+/** Run a session with one float32 input and return the named output with its dims and the time spent. */
+export async function runSession(
+  session: ort.InferenceSession,
+  inputName: string,
+  data: Float32Array,
+  dims: readonly number[],
+  outputName: string,
+): Promise<{ data: Float32Array; dims: readonly number[]; ms: number }> {
+  const t0 = performance.now();
+  const out = await session.run({ [inputName]: new ort.Tensor('float32', data, dims) });
+  const ms = performance.now() - t0;
+  const t = out[outputName] ?? Object.values(out)[0];
+  if (t?.type !== 'float32') throw new Error(`Model output ${outputName} missing or not float32.`);
+  return { data: t.data as Float32Array, dims: t.dims, ms };
+}

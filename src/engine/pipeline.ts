@@ -1,0 +1,144 @@
+/**
+ * One recognition, start to end, in the calling thread:
+ * decode -> letterbox -> detect -> threshold + NMS -> crop -> batch read -> CTC beam -> regions -> filter.
+ * Stateless per call; the models and region catalogue are loaded once per thread.
+ */
+import type { InferenceSession } from 'onnxruntime-node';
+import { type AxisScale, composeScale, tensorBoxToImage, unscaleBox } from './box-map.js';
+import { cropToReaderTensor } from './crop.js';
+import { ctcBeamSearch, logSoftmaxFrames } from './ctc.js';
+import { buildDetectorInput, DEFAULT_MAX_PIXELS, decodeImage } from './decode.js';
+import { estimateSkew } from './deskew.js';
+import { selectDetections, type Detection } from './nms.js';
+import { type LoadedModels, loadModels, runSession } from './onnx-session.js';
+import { modeSettings } from './mode.js';
+import { predictRegion } from './region-predict.js';
+import { applyConstraints, compileTextFormats, loadRegionCatalog, type RegionCatalog, resolveHints } from './regions.js';
+import type { EngineResult, PlateRead, RecogniseOptions, Vehicle } from './types.js';
+
+export interface PipelineConfig {
+  modelsDir: string;
+  regionsDir?: string;
+  /** Threads per onnxruntime session (per worker). */
+  intraOpThreads: number;
+  /** Decompression-bomb guard (width x height after decode header). */
+  maxPixels: number;
+  /** OCR threshold when the request gives none: 0 keeps every read until scores are calibrated. */
+  defaultThresholdO: number;
+  /** Level tilted plates before reading (deskew.ts). */
+  deskew: boolean;
+}
+
+export const DEFAULT_PIPELINE_CONFIG: Omit<PipelineConfig, 'modelsDir'> = {
+  intraOpThreads: 1,
+  maxPixels: DEFAULT_MAX_PIXELS,
+  defaultThresholdO: 0,
+  deskew: false,
+};
+
+/** The contract's "no vehicle found": clients index into `vehicle`, so it is always present. */
+export function zeroVehicle(): Vehicle {
+  return { score: 0, type: 'Unknown', box: { xmin: 0, ymin: 0, xmax: 0, ymax: 0 } };
+}
+
+/** Reader input geometry from the contract, overridable by the manifest. */
+const READER_HEIGHT = 64;
+const READER_WIDTH = 192;
+const READER_CLASSES = 37;
+
+export interface Pipeline {
+  recognise(image: Uint8Array, options: RecogniseOptions): Promise<EngineResult>;
+  readonly models: LoadedModels;
+}
+
+export async function createPipeline(config: PipelineConfig): Promise<Pipeline> {
+  const models = await loadModels(config.modelsDir, { intraOpNumThreads: config.intraOpThreads });
+  const catalog = loadRegionCatalog(config.regionsDir);
+  return { models, recognise: (image, options) => recogniseWith(models, catalog, config, image, options) };
+}
+
+async function readPlates(
+  reader: InferenceSession,
+  models: LoadedModels,
+  dets: Detection[],
+  raw: Parameters<typeof cropToReaderTensor>[0],
+  tensorToRaw: AxisScale,
+  beamWidth: number,
+  deskew: boolean,
+): Promise<{ candidates: Array<ReturnType<typeof ctcBeamSearch>>; ms: number }> {
+  if (dets.length === 0) return { candidates: [], ms: 0 };
+  const m = models.manifest['plate-reader'];
+  const h = m.input?.height ?? READER_HEIGHT;
+  const w = m.input?.width ?? READER_WIDTH;
+  const batch = new Float32Array(dets.length * h * w);
+  dets.forEach((d, i) => {
+    const box = unscaleBox(d.box, tensorToRaw);
+    const angle = deskew ? estimateSkew(raw, box, m.crop_margin) : 0;
+    cropToReaderTensor(raw, box, { width: w, height: h, margin: m.crop_margin }, batch, i * h * w, angle);
+  });
+  const out = await runSession(reader, 'images', batch, [dets.length, 1, h, w], 'logits');
+  const classes = out.dims[2] ?? READER_CLASSES;
+  const steps = out.dims[1] ?? 0;
+  const per = steps * classes;
+  const candidates = dets.map((_, i) =>
+    ctcBeamSearch(logSoftmaxFrames(out.data.subarray(i * per, (i + 1) * per), classes), classes, { beamWidth }),
+  );
+  return { candidates, ms: out.ms };
+}
+
+export async function recogniseWith(
+  models: LoadedModels,
+  catalog: RegionCatalog,
+  config: PipelineConfig,
+  image: Uint8Array,
+  options: RecogniseOptions,
+): Promise<EngineResult> {
+  const t0 = performance.now();
+  const det = models.manifest['plate-detector'];
+  const mode = modeSettings(options.mode, det.input, det.recommended_threshold, options.thresholdD);
+  const textFormats = compileTextFormats(options.textFormats);
+  const hinted = resolveHints(catalog, options.regions);
+
+  const decoded = await decodeImage(image, { maxPixels: config.maxPixels, maxSide: mode.maxDecodeSide });
+  const t1 = performance.now();
+
+  const input = await buildDetectorInput(decoded.raw, mode.detectorSize);
+  const detOut = await runSession(models.detector, 'images', input.tensor, [1, 3, mode.detectorSize, mode.detectorSize], 'detections');
+  const stride = detOut.dims[2] ?? 5;
+  // Tensor pixels per decoded pixel is the letterbox scale; per original pixel it composes with the shrink.
+  const rawToTensor: AxisScale = { scaleX: input.letterbox.scaleX, scaleY: input.letterbox.scaleY };
+  const origToTensor = composeScale(decoded.toRaw, rawToTensor);
+  // A box lying in the letterbox padding clamps to nothing: drop it before paying for a read.
+  const dets = selectDetections(detOut.data, mode.nms, stride)
+    .map((d) => ({ ...d, imageBox: tensorBoxToImage(d.box, origToTensor, decoded.width, decoded.height) }))
+    .filter((d) => d.imageBox.xmax - d.imageBox.xmin >= 1 && d.imageBox.ymax - d.imageBox.ymin >= 1);
+  const t2 = performance.now();
+
+  // detectionRule 'strict' (plates outside a vehicle) and mmc need the vehicle model: not applied yet.
+  const read = await readPlates(models.reader, models, dets, decoded.raw, rawToTensor, mode.beamWidth, config.deskew);
+  const thresholdO = options.thresholdO ?? config.defaultThresholdO;
+  const plates: PlateRead[] = [];
+  dets.forEach((d, i) => {
+    const ranked = applyConstraints(read.candidates[i] ?? [], { regions: hinted, textFormats }, options.regionStrict);
+    const top = ranked?.[0];
+    if (!ranked || !top || top.score < thresholdO) return;
+    plates.push({
+      box: d.imageBox,
+      plate: top.plate,
+      score: top.score,
+      dscore: d.score,
+      candidates: ranked,
+      region: predictRegion(top.plate, catalog, hinted, options.regions),
+      vehicle: zeroVehicle(),
+    });
+  });
+  plates.sort((a, b) => b.dscore - a.dscore);
+  const t3 = performance.now();
+  return {
+    width: decoded.width,
+    height: decoded.height,
+    plates,
+    vehicles: [],
+    timings: { decodeMs: t1 - t0, detectMs: t2 - t1, readMs: t3 - t2, vehicleMs: 0, modelMs: detOut.ms + read.ms, totalMs: t3 - t0 },
+  };
+}

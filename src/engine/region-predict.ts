@@ -1,0 +1,67 @@
+/**
+ * Predict a plate's `region {code, score}` from its text alone (the vendor uses an image classifier; we
+ * have only the format). Each region that accepts the text gets weight prior x (matched format weight /
+ * all its format weight), a crude P(region) x P(text | region); scores are shares of the total weight, so
+ * a text many regions accept ("abc1234": most US states, Brazil's old series, Greece) gets a low score.
+ *
+ * Policy:
+ * - Hints first: if the text fits a hinted region, only hinted regions compete; otherwise every region does.
+ * - States roll up: when the best country has states but no single state holds at least half of that
+ *   country's weight, the answer is the country (`us`) rather than a coin-flip state.
+ * - No format fits: the first hint (score 0.05) if there are hints, else `{code: "unknown", score: 0}`.
+ */
+import { matchWeight, type RegionCatalog, type RegionDef } from './regions.js';
+
+export interface RegionPrediction {
+  code: string;
+  score: number;
+}
+
+/** A state needs this share of its country's weight to be named instead of the country. */
+const STATE_MAJORITY = 0.5;
+/** Scores are capped below 1: a format match is never certainty. */
+const MAX_SCORE = 0.99;
+const HINT_FALLBACK_SCORE = 0.05;
+
+function round3(x: number): number {
+  return Math.round(Math.min(MAX_SCORE, Math.max(0, x)) * 1000) / 1000;
+}
+
+function weigh(regions: readonly RegionDef[], plate: string): Array<{ r: RegionDef; w: number }> {
+  const out: Array<{ r: RegionDef; w: number }> = [];
+  for (const r of regions) {
+    const m = matchWeight(r, plate);
+    if (m > 0) out.push({ r, w: (r.prior * m) / r.totalWeight });
+  }
+  return out;
+}
+
+function pickFrom(weighted: Array<{ r: RegionDef; w: number }>): RegionPrediction {
+  const total = weighted.reduce((s, x) => s + x.w, 0);
+  const byCountry = new Map<string, Array<{ r: RegionDef; w: number }>>();
+  for (const x of weighted) byCountry.set(x.r.country, [...(byCountry.get(x.r.country) ?? []), x]);
+  let best: { country: string; w: number; members: Array<{ r: RegionDef; w: number }> } | undefined;
+  for (const [country, members] of byCountry) {
+    const w = members.reduce((s, x) => s + x.w, 0);
+    if (!best || w > best.w) best = { country, w, members };
+  }
+  if (!best || total <= 0) return { code: 'unknown', score: 0 };
+  const top = [...best.members].sort((a, b) => b.w - a.w)[0];
+  if (!top) return { code: 'unknown', score: 0 };
+  const countryShare = best.w / total;
+  if (top.r.code === best.country) return { code: top.r.code, score: round3(countryShare) };
+  const stateShare = top.w / best.w;
+  if (stateShare >= STATE_MAJORITY) return { code: top.r.code, score: round3(countryShare * stateShare) };
+  return { code: best.country, score: round3(countryShare) };
+}
+
+export function predictRegion(plate: string, catalog: RegionCatalog, hinted: readonly RegionDef[], hintCodes: readonly string[] = []): RegionPrediction {
+  if (hinted.length > 0) {
+    const w = weigh(hinted, plate);
+    if (w.length > 0) return pickFrom(w);
+  }
+  const all = weigh(catalog.regions, plate);
+  if (all.length > 0) return pickFrom(all);
+  const firstHint = hintCodes[0]?.trim().toLowerCase();
+  return firstHint ? { code: firstHint, score: HINT_FALLBACK_SCORE } : { code: 'unknown', score: 0 };
+}

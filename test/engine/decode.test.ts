@@ -1,0 +1,80 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { buildDetectorInput, DEFAULT_MAX_PIXELS, decodeImage, shrinkFactor } from '../../src/engine/decode.js';
+import { InvalidImageError, PayloadTooLargeError } from '../../src/errors.js';
+import { corruptPng, noisyJpeg, pngDeclaring, solidJpeg } from './helpers/images.js';
+
+const opts = { maxPixels: DEFAULT_MAX_PIXELS, maxSide: 4096 };
+
+describe('decodeImage', () => {
+  it('decodes a JPEG to raw RGB at full size', async () => {
+    const d = await decodeImage(await solidJpeg(64, 32), opts);
+    expect([d.width, d.height, d.raw.width, d.raw.height, d.raw.channels]).toEqual([64, 32, 64, 32, 3]);
+    expect(d.raw.data.length).toBe(64 * 32 * 3);
+    expect(d.toRaw).toEqual({ scaleX: 1, scaleY: 1 });
+  });
+
+  it('applies EXIF orientation: a 64x32 photo tagged "rotate 90" is 32x64', async () => {
+    const d = await decodeImage(await solidJpeg(64, 32, 6), opts);
+    expect([d.width, d.height, d.raw.width, d.raw.height]).toEqual([32, 64, 32, 64]);
+  });
+
+  it('turns greyscale and alpha inputs into 3-channel RGB', async () => {
+    const grey = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#777' } }).greyscale().png().toBuffer();
+    const rgba = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 1, g: 2, b: 3, alpha: 0.5 } } }).webp().toBuffer();
+    for (const b of [grey, rgba]) expect((await decodeImage(b, opts)).raw.channels).toBe(3);
+  });
+
+  it('shrinks large images on load and reports the scale back to the original', async () => {
+    const d = await decodeImage(await solidJpeg(1920, 1080), { ...opts, maxSide: 960 });
+    expect([d.width, d.height]).toEqual([1920, 1080]);
+    expect([d.raw.width, d.raw.height]).toEqual([960, 540]);
+    expect(d.toRaw.scaleX).toBeCloseTo(0.5);
+  });
+
+  it('rejects a truncated JPEG with 400', async () => {
+    const jpg = await noisyJpeg(256, 256);
+    await expect(decodeImage(jpg.subarray(0, Math.floor(jpg.length / 2)), opts)).rejects.toBeInstanceOf(InvalidImageError);
+  });
+
+  it('rejects a corrupt PNG, garbage, an empty upload and SVG with 400', async () => {
+    for (const b of [await corruptPng(), Buffer.from('definitely not an image'), Buffer.alloc(0), Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>')]) {
+      await expect(decodeImage(b, opts)).rejects.toBeInstanceOf(InvalidImageError);
+    }
+  });
+
+  it('refuses a tiny PNG declaring 30000x30000 with 413, quickly', async () => {
+    const bomb = pngDeclaring(30_000, 30_000);
+    expect(bomb.length).toBeLessThan(200);
+    const t0 = performance.now();
+    const err = await decodeImage(bomb, opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PayloadTooLargeError);
+    expect((err as PayloadTooLargeError).status).toBe(413);
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+
+  it('honours a configured pixel limit', async () => {
+    await expect(decodeImage(await solidJpeg(100, 100), { ...opts, maxPixels: 5000 })).rejects.toBeInstanceOf(PayloadTooLargeError);
+  });
+});
+
+describe('shrinkFactor', () => {
+  it('picks the power of two JPEG can decode at, never going under maxSide', () => {
+    expect(shrinkFactor(1280, 960)).toBe(1); // 1.33x would need a resample: decode in full instead
+    expect(shrinkFactor(1920, 960)).toBe(2);
+    expect(shrinkFactor(4032, 960)).toBe(4);
+    expect(shrinkFactor(8000, 960)).toBe(8);
+    expect(shrinkFactor(4000, 2560)).toBe(1);
+  });
+});
+
+describe('buildDetectorInput', () => {
+  it('letterboxes the decoded pixels into a padded [3,S,S] tensor', async () => {
+    const d = await decodeImage(await solidJpeg(200, 100), opts);
+    const { tensor, letterbox } = await buildDetectorInput(d.raw, 64);
+    expect(letterbox).toMatchObject({ innerWidth: 64, innerHeight: 32 });
+    expect(tensor.length).toBe(3 * 64 * 64);
+    expect(tensor[0]).toBeGreaterThan(0.7); // red channel of the image area
+    expect(tensor[64 * 40]).toBe(0.5); // below the image: padding
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * End to end on the trained models (models/manifest.json) and real photos (test/fixtures/engine, from the
+ * us-plates-yolo test split: never trained on, not the evaluation set). Skipped, and only skipped, when the
+ * model files are absent (a checkout without the trained models).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { iou } from '../../src/engine/box-map.js';
+import { createEnginePool, createInlineEngine, type PooledEngine } from '../../src/engine/engine-pool.js';
+import { DEFAULT_MODELS_DIR, loadManifest } from '../../src/engine/onnx-session.js';
+import { DEFAULT_RECOGNISE_OPTIONS, type Box, type Engine } from '../../src/engine/types.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+
+const FIXTURES = join(PACKAGE_ROOT, 'test/fixtures/engine');
+const fixtures = JSON.parse(readFileSync(join(FIXTURES, 'plates.json'), 'utf8')) as Array<{ file: string; plate: string; box: Box }>;
+
+function modelsPresent(): boolean {
+  if (!existsSync(join(DEFAULT_MODELS_DIR, 'manifest.json'))) return false;
+  const m = JSON.parse(readFileSync(join(DEFAULT_MODELS_DIR, 'manifest.json'), 'utf8')) as Record<string, { file?: string }>;
+  return ['plate-detector', 'plate-reader'].every((k) => {
+    const f = m[k]?.file;
+    return typeof f === 'string' && existsSync(join(DEFAULT_MODELS_DIR, f));
+  });
+}
+
+describe.skipIf(!modelsPresent())('engine on the trained models', () => {
+  let engine: Engine;
+
+  beforeAll(async () => {
+    await loadManifest(DEFAULT_MODELS_DIR); // a malformed manifest fails here, loudly
+    engine = await createInlineEngine({ modelsDir: DEFAULT_MODELS_DIR });
+  });
+
+  it.each(fixtures)('reads $plate in $file and finds its box', async ({ file, plate, box }) => {
+    const r = await engine.recognise(readFileSync(join(FIXTURES, file)), DEFAULT_RECOGNISE_OPTIONS);
+    const hit = r.plates.find((p) => p.plate === plate);
+    expect(r.plates.map((p) => p.plate)).toContain(plate);
+    expect(iou(hit?.box ?? box, box)).toBeGreaterThanOrEqual(0.3);
+    expect(hit?.candidates[0]?.plate).toBe(plate);
+    expect(hit?.score).toBeGreaterThan(0);
+    expect(hit?.score).toBeLessThanOrEqual(1);
+  });
+
+  it('reads the same in fast mode on an upscaled copy (shrink-on-load path)', async () => {
+    const sharp = (await import('sharp')).default;
+    const f = fixtures[0];
+    if (!f) throw new Error('no fixtures');
+    const big = await sharp(readFileSync(join(FIXTURES, f.file))).resize(1664, 1664).jpeg({ quality: 92 }).toBuffer();
+    const r = await engine.recognise(big, { ...DEFAULT_RECOGNISE_OPTIONS, mode: 'fast' });
+    const hit = r.plates.find((p) => p.plate === f.plate);
+    expect(hit).toBeDefined();
+    const scaled = { xmin: f.box.xmin * 4, ymin: f.box.ymin * 4, xmax: f.box.xmax * 4, ymax: f.box.ymax * 4 };
+    expect(iou(hit?.box ?? scaled, scaled)).toBeGreaterThanOrEqual(0.3);
+  });
+
+  describe('in worker threads', () => {
+    let pool: PooledEngine;
+    beforeAll(async () => {
+      pool = createEnginePool({ modelsDir: DEFAULT_MODELS_DIR, workers: 1 });
+      await pool.started;
+    });
+    afterAll(async () => {
+      await pool?.close();
+    });
+
+    it('gives the same reads as the inline engine', async () => {
+      for (const f of fixtures) {
+        const bytes = readFileSync(join(FIXTURES, f.file));
+        const [a, b] = await Promise.all([pool.recognise(bytes, DEFAULT_RECOGNISE_OPTIONS), engine.recognise(bytes, DEFAULT_RECOGNISE_OPTIONS)]);
+        expect(a.plates.map((p) => [p.plate, p.box])).toEqual(b.plates.map((p) => [p.plate, p.box]));
+      }
+    });
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * A minimal ONNX (protobuf) writer for test models: enough of ModelProto to build tiny graphs that honour
+ * the detector/reader I/O contracts with fixed outputs, so the pipeline and the worker pool are tested
+ * without the trained models. Field numbers follow onnx/onnx.proto.
+ */
+type Field = Uint8Array;
+
+function varint(n: number | bigint): number[] {
+  let v = BigInt.asUintN(64, BigInt(n));
+  const out: number[] = [];
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v > 0n) b |= 0x80;
+    out.push(b);
+  } while (v > 0n);
+  return out;
+}
+
+const key = (field: number, wire: number): number[] => varint((field << 3) | wire);
+const concat = (parts: Field[]): Field => {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+};
+const int = (field: number, n: number | bigint): Field => Uint8Array.from([...key(field, 0), ...varint(n)]);
+const bytes = (field: number, b: Field): Field => concat([Uint8Array.from([...key(field, 2), ...varint(b.length)]), b]);
+const str = (field: number, s: string): Field => bytes(field, new TextEncoder().encode(s));
+const msg = (field: number, parts: Field[]): Field => bytes(field, concat(parts));
+
+const FLOAT = 1;
+const INT64 = 7;
+
+export interface TensorInit {
+  name: string;
+  dims: number[];
+  floats?: Float32Array;
+  int64s?: number[];
+}
+
+function tensor(field: number, t: TensorInit): Field {
+  const raw = t.floats
+    ? new Uint8Array(t.floats.buffer, t.floats.byteOffset, t.floats.byteLength)
+    : new Uint8Array(BigInt64Array.from((t.int64s ?? []).map(BigInt)).buffer);
+  return msg(field, [...t.dims.map((d) => int(1, d)), int(2, t.floats ? FLOAT : INT64), str(8, t.name), bytes(9, raw)]);
+}
+
+/** A float tensor value_info; string dims are symbolic (dynamic). */
+function valueInfo(field: number, name: string, dims: Array<number | string>): Field {
+  const dimMsgs = dims.map((d) => msg(1, [typeof d === 'number' ? int(1, d) : str(2, d)]));
+  return msg(field, [str(1, name), msg(2, [msg(1, [int(1, FLOAT), msg(2, dimMsgs)])])]);
+}
+
+export interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  ints?: Record<string, number[]>;
+}
+
+function node(n: NodeSpec, i: number): Field {
+  const attrs = Object.entries(n.ints ?? {}).map(([name, vals]) => msg(5, [str(1, name), ...vals.map((v) => int(8, v)), int(20, 7)]));
+  return msg(1, [...n.inputs.map((x) => str(1, x)), ...n.outputs.map((x) => str(2, x)), str(3, `n${i}`), str(4, n.op), ...attrs]);
+}
+
+export interface GraphSpec {
+  inputs: Array<{ name: string; dims: Array<number | string> }>;
+  outputs: Array<{ name: string; dims: Array<number | string> }>;
+  nodes: NodeSpec[];
+  initializers: TensorInit[];
+}
+
+export function encodeModel(g: GraphSpec): Uint8Array {
+  const graph = msg(7, [
+    ...g.nodes.map(node),
+    str(2, 'test'),
+    ...g.initializers.map((t) => tensor(5, t)),
+    ...g.inputs.map((x) => valueInfo(11, x.name, x.dims)),
+    ...g.outputs.map((x) => valueInfo(12, x.name, x.dims)),
+  ]);
+  return concat([int(1, 8), str(2, 'platewise-test'), graph, msg(8, [str(1, ''), int(2, 13)])]);
+}
+
+/**
+ * A graph whose output is `constant` (shape [1, ...rest]) broadcast over the input's batch: the output
+ * depends on the input only through `mean(input) * 0`, so onnxruntime keeps the input wired.
+ */
+export function constantModel(inputName: string, inputDims: Array<number | string>, outputName: string, constant: Float32Array, constDims: number[]): Uint8Array {
+  return encodeModel({
+    inputs: [{ name: inputName, dims: inputDims }],
+    outputs: [{ name: outputName, dims: ['batch', ...constDims.slice(1)] }],
+    initializers: [
+      { name: 'shape', dims: [3], int64s: [-1, 1, 1] },
+      { name: 'zero', dims: [], floats: Float32Array.of(0) },
+      { name: 'constant', dims: constDims, floats: constant },
+    ],
+    nodes: [
+      { op: 'ReduceMean', inputs: [inputName], outputs: ['m'], ints: { axes: [1, 2, 3] } },
+      { op: 'Reshape', inputs: ['m', 'shape'], outputs: ['r'] },
+      { op: 'Mul', inputs: ['r', 'zero'], outputs: ['z'] },
+      { op: 'Add', inputs: ['z', 'constant'], outputs: [outputName] },
+    ],
+  });
+}

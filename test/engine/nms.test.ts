@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { nonMaxSuppression, parseDetections, selectDetections } from '../../src/engine/nms.js';
+
+const rows = (r: number[][]): Float32Array => Float32Array.from(r.flat());
+
+describe('parseDetections', () => {
+  it('drops rows under the threshold, NaN scores and degenerate boxes', () => {
+    const raw = rows([
+      [0, 0, 10, 10, 0.9],
+      [0, 0, 10, 10, 0.1],
+      [0, 0, 10, 10, Number.NaN],
+      [10, 0, 10, 10, 0.95],
+      [0, 0, 10, 10, 1.2],
+    ]);
+    const d = parseDetections(raw, 0.3);
+    expect(d.map((x) => x.score)).toEqual([expect.closeTo(0.9, 5), 1]);
+  });
+
+  it('reads wider rows with a stride', () => {
+    const d = parseDetections(rows([[0, 0, 5, 5, 0.8, 42]]), 0.5, 6);
+    expect(d).toHaveLength(1);
+  });
+});
+
+describe('nonMaxSuppression', () => {
+  const box = (x: number, score: number) => ({ box: { xmin: x, ymin: 0, xmax: x + 10, ymax: 10 }, score });
+
+  it('keeps the best of overlapping boxes and all disjoint ones, sorted by score', () => {
+    const kept = nonMaxSuppression([box(0, 0.5), box(1, 0.9), box(50, 0.7), box(2, 0.8)], 0.45, 10);
+    expect(kept.map((k) => k.score)).toEqual([0.9, 0.7]);
+  });
+
+  it('keeps boxes overlapping less than the IoU threshold', () => {
+    // IoU of x=0 and x=6 boxes: 4*10 / (200-40) = 0.25
+    expect(nonMaxSuppression([box(0, 0.9), box(6, 0.8)], 0.45, 10)).toHaveLength(2);
+    expect(nonMaxSuppression([box(0, 0.9), box(6, 0.8)], 0.2, 10)).toHaveLength(1);
+  });
+
+  it('caps the output and the candidates considered', () => {
+    const many = Array.from({ length: 20 }, (_, i) => box(i * 20, 1 - i / 100));
+    expect(nonMaxSuppression(many, 0.45, 5)).toHaveLength(5);
+    expect(nonMaxSuppression(many, 0.45, 50, 3)).toHaveLength(3);
+  });
+
+  it('selectDetections combines both steps', () => {
+    const raw = rows([
+      [0, 0, 10, 10, 0.9],
+      [1, 0, 11, 10, 0.8],
+      [100, 0, 110, 10, 0.2],
+    ]);
+    expect(selectDetections(raw, { scoreThreshold: 0.3, iouThreshold: 0.45, preNmsTopK: 10, maxDetections: 10 })).toHaveLength(1);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The whole pipeline in-thread on fake models (fixed ONNX outputs, test/engine/helpers/fake-models.ts): box
+ * mapping back to the upload, thresholds, NMS, modes, region hints and the response invariants. Independent
+ * of the trained models, so it runs everywhere.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createInlineEngine } from '../../src/engine/engine-pool.js';
+import { loadModels, ModelIntegrityError } from '../../src/engine/onnx-session.js';
+import { DEFAULT_RECOGNISE_OPTIONS, type Engine, type RecogniseOptions } from '../../src/engine/types.js';
+import { InvalidImageError } from '../../src/errors.js';
+import { writeFakeModels } from './helpers/fake-models.js';
+import { solidJpeg } from './helpers/images.js';
+
+const opts = (o: Partial<RecogniseOptions> = {}): RecogniseOptions => ({ ...DEFAULT_RECOGNISE_OPTIONS, ...o });
+
+describe('pipeline on fake models', () => {
+  let engine: Engine;
+  let image: Buffer;
+
+  beforeAll(async () => {
+    // Reader says "7abc123" with a 30% doubt between '1' and 'i' at the 5th character.
+    engine = await createInlineEngine({ modelsDir: writeFakeModels('7abc123', { at: 4, alt: 'i', p: 0.3 }) });
+    image = await solidJpeg(1280, 720);
+  });
+
+  it('maps the detector box back to upload pixels, suppresses the duplicate, drops boxes in the padding', async () => {
+    const r = await engine.recognise(image, opts());
+    expect([r.width, r.height]).toEqual([1280, 720]);
+    expect(r.plates).toHaveLength(1);
+    // Fake detection [100,200,180,230] in the 640 letterbox of a 1280x720 image = scale 0.5.
+    expect(r.plates[0]?.box).toEqual({ xmin: 200, ymin: 400, xmax: 360, ymax: 460 });
+    expect(r.plates[0]?.dscore).toBeCloseTo(0.9, 5);
+  });
+
+  it('returns the contract fields: lower-case plate = candidates[0], scores in [0,1], zero vehicle', async () => {
+    const p = (await engine.recognise(image, opts())).plates[0];
+    expect(p?.plate).toBe('7abc123');
+    expect(p?.candidates[0]).toEqual({ plate: p?.plate, score: p?.score });
+    expect(p?.candidates.length).toBeLessThanOrEqual(10);
+    expect(p?.candidates[1]?.plate).toBe('7abci23');
+    for (const c of p?.candidates ?? []) expect(c.score).toBeGreaterThan(0);
+    expect(p?.score).toBeLessThanOrEqual(1);
+    expect(p?.region.code).toBe('us-ca');
+    expect(p?.vehicle).toEqual({ score: 0, type: 'Unknown', box: { xmin: 0, ymin: 0, xmax: 0, ymax: 0 } });
+  });
+
+  it('reports timings per stage', async () => {
+    const { timings: t } = await engine.recognise(image, opts());
+    expect(t.totalMs).toBeGreaterThan(0);
+    expect(t.modelMs).toBeLessThanOrEqual(t.totalMs);
+    expect(t.decodeMs + t.detectMs + t.readMs).toBeCloseTo(t.totalMs, 0);
+  });
+
+  it('threshold_d: a high threshold drops the plate, a low one keeps the weak box too', async () => {
+    expect((await engine.recognise(image, opts({ thresholdD: 0.95 }))).plates).toHaveLength(0);
+    const low = await engine.recognise(image, opts({ thresholdD: 0.01 }));
+    expect(low.plates.map((p) => p.dscore)).toEqual([expect.closeTo(0.9, 5), expect.closeTo(0.05, 5)]);
+  });
+
+  it('redaction mode lowers the default detection threshold (0.3 -> 0.15), not below 0.05 here', async () => {
+    expect((await engine.recognise(image, opts({ mode: 'redaction' }))).plates).toHaveLength(1);
+    expect((await engine.recognise(image, opts({ mode: 'redaction', thresholdD: 0.01 }))).plates).toHaveLength(2);
+  });
+
+  it('fast mode maps boxes through the 416 letterbox and the shrink-on-load', async () => {
+    const big = await solidJpeg(1920, 1080);
+    const r = await engine.recognise(big, opts({ mode: 'fast' }));
+    expect([r.width, r.height]).toEqual([1920, 1080]);
+    // [100,200,180,230] at 416 for 1920 wide: x scale 1920/416.
+    const s = 1920 / 416;
+    expect(r.plates[0]?.box).toEqual({ xmin: Math.round(100 * s), ymin: Math.round(200 * (1080 / 234)), xmax: Math.round(180 * s), ymax: Math.round(230 * (1080 / 234)) });
+  });
+
+  it('threshold_o drops reads below it', async () => {
+    expect((await engine.recognise(image, opts({ thresholdO: 0.99 }))).plates).toHaveLength(0);
+    expect((await engine.recognise(image, opts({ thresholdO: 0.1 }))).plates).toHaveLength(1);
+  });
+
+  it('text_formats re-rank and, with region strict, filter', async () => {
+    const boosted = await engine.recognise(image, opts({ textFormats: ['\\d[a-z]{4}\\d{2}'] }));
+    expect(boosted.plates[0]?.plate).toBe('7abci23');
+    const strict = await engine.recognise(image, opts({ textFormats: ['[a-z]{7}'], regionStrict: true }));
+    expect(strict.plates).toHaveLength(0);
+  });
+
+  it('region strict drops plates that fit no hinted region', async () => {
+    expect((await engine.recognise(image, opts({ regions: ['br'], regionStrict: true }))).plates).toHaveLength(0);
+    const ok = await engine.recognise(image, opts({ regions: ['us-ca'], regionStrict: true }));
+    expect(ok.plates[0]?.region.code).toBe('us-ca');
+    expect(ok.plates[0]?.candidates.every((c) => /^\d[a-z]{3}\d{3}$|^\d[a-z]\d{5}$|^\d{2}[a-z]\d{5}$|^[a-z]{3}\d{3}$/.test(c.plate))).toBe(true);
+  });
+
+  it('throws InvalidImageError for bad bytes', async () => {
+    await expect(engine.recognise(Buffer.from('nope'), opts())).rejects.toBeInstanceOf(InvalidImageError);
+  });
+});
+
+describe('model loading', () => {
+  it('refuses a model whose sha256 does not match the manifest', async () => {
+    const dir = writeFakeModels();
+    writeFileSync(join(dir, 'read.onnx'), Buffer.from('tampered'));
+    await expect(loadModels(dir, { intraOpNumThreads: 1 })).rejects.toBeInstanceOf(ModelIntegrityError);
+  });
+});

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { predictRegion } from '../../src/engine/region-predict.js';
+import {
+  applyConstraints,
+  compileTextFormats,
+  loadRegionCatalog,
+  matchesConstraints,
+  resolveHints,
+} from '../../src/engine/regions.js';
+import { BadRequestError } from '../../src/errors.js';
+
+const catalog = loadRegionCatalog();
+const hints = (...codes: string[]) => ({ regions: resolveHints(catalog, codes), textFormats: [] });
+
+describe('region catalogue', () => {
+  it('loads every country file with anchored, valid patterns', () => {
+    const codes = catalog.regions.map((r) => r.code);
+    for (const c of ['us-ca', 'us-ny', 'us-tx', 'us-dc', 'ca-on', 'ca-qc', 'br', 'mx', 'gb', 'de', 'fr', 'it', 'es', 'nl', 'pl', 'ro', 'pt', 'be', 'au-nsw', 'in']) {
+      expect(codes).toContain(c);
+    }
+    expect(codes.filter((c) => c.startsWith('us-')).length).toBeGreaterThanOrEqual(51);
+    // Anchored: a valid plate inside a longer string does not match.
+    expect(matchesConstraints('xabc1d23', hints('br'))).toBe(false);
+  });
+
+  it('resolves country hints to their states and ignores unknown codes', () => {
+    expect(resolveHints(catalog, ['us']).length).toBeGreaterThanOrEqual(51);
+    expect(resolveHints(catalog, ['US-CA']).map((r) => r.code)).toEqual(['us-ca']);
+    expect(resolveHints(catalog, ['zz'])).toEqual([]);
+  });
+
+  it('matches known formats', () => {
+    expect(matchesConstraints('abc1d23', hints('br'))).toBe(true); // Mercosur
+    expect(matchesConstraints('abc1234', hints('br'))).toBe(true); // old series
+    expect(matchesConstraints('7abc123', hints('us-ca'))).toBe(true);
+    expect(matchesConstraints('ab12cde', hints('gb'))).toBe(true);
+    expect(matchesConstraints('1234bcd', hints('es'))).toBe(true);
+    expect(matchesConstraints('1234abc', hints('es'))).toBe(false); // Spanish series skips vowels
+    expect(matchesConstraints('7abc123', hints('br'))).toBe(false);
+  });
+});
+
+describe('applyConstraints', () => {
+  const cands = [
+    { plate: 'abc1d2', score: 0.5 },
+    { plate: 'abc1d23', score: 0.2 },
+    { plate: 'abcid23', score: 0.1 },
+  ];
+
+  it('leaves candidates alone without hints', () => {
+    expect(applyConstraints(cands, hints(), false)).toEqual(cands);
+  });
+
+  it('boosts a matching candidate over a more probable mismatch', () => {
+    const r = applyConstraints(cands, hints('br'), false);
+    expect(r?.map((c) => c.plate)).toEqual(['abc1d23', 'abc1d2', 'abcid23']);
+    expect(r?.[0]?.score).toBe(0.2); // scores stay probabilities
+  });
+
+  it('keeps a mismatch first when it is far more probable than any match', () => {
+    const r = applyConstraints([{ plate: 'abc1d2', score: 0.9 }, { plate: 'abc1d23', score: 0.05 }], hints('br'), false);
+    expect(r?.[0]?.plate).toBe('abc1d2');
+  });
+
+  it('strict keeps only matches, and drops the plate when none match', () => {
+    expect(applyConstraints(cands, hints('br'), true)?.map((c) => c.plate)).toEqual(['abc1d23']);
+    expect(applyConstraints(cands, hints('gb'), true)).toBeNull();
+  });
+
+  it('strict with only unknown region codes cannot filter and keeps everything', () => {
+    expect(applyConstraints(cands, hints('zz'), true)).toHaveLength(3);
+  });
+
+  it('text formats boost and filter like regions', () => {
+    const tf = { regions: [], textFormats: compileTextFormats(['[a-z]{5}\\d{2}']) };
+    expect(applyConstraints(cands, tf, false)?.[0]?.plate).toBe('abcid23');
+    expect(applyConstraints(cands, tf, true)?.map((c) => c.plate)).toEqual(['abcid23']);
+    const none = { regions: [], textFormats: compileTextFormats(['\\d{7}']) };
+    expect(applyConstraints(cands, none, true)).toBeNull();
+  });
+
+  it('regions and text formats together accept a candidate matching either', () => {
+    const both = { regions: resolveHints(catalog, ['br']), textFormats: compileTextFormats(['[a-z]{5}\\d{2}']) };
+    expect(applyConstraints(cands, both, true)?.map((c) => c.plate)).toEqual(['abc1d23', 'abcid23']);
+  });
+
+  it('rejects invalid text formats as a bad request', () => {
+    expect(() => compileTextFormats(['[a-z'])).toThrow(BadRequestError);
+    expect(() => compileTextFormats(['a'.repeat(500)])).toThrow(BadRequestError);
+  });
+});
+
+describe('predictRegion', () => {
+  it('names a country whose format is distinctive', () => {
+    expect(predictRegion('abc1d23', catalog, []).code).toBe('br');
+    expect(predictRegion('ka01ab1234', catalog, []).code).toBe('in');
+    expect(predictRegion('ab12cde', catalog, []).code).toBe('gb');
+  });
+
+  it('names a state only when one dominates its country', () => {
+    expect(predictRegion('7abc123', catalog, []).code).toBe('us-ca');
+    // LLLDDDD is shared by a dozen states (and Brazil, Greece): the answer is the country, with a low score.
+    const p = predictRegion('abc1234', catalog, []);
+    expect(p.code).toBe('us');
+    expect(p.score).toBeLessThan(0.5);
+  });
+
+  it('prefers hinted regions and is more confident with them', () => {
+    const free = predictRegion('abc1234', catalog, []);
+    const hinted = predictRegion('abc1234', catalog, resolveHints(catalog, ['br']), ['br']);
+    expect(hinted.code).toBe('br');
+    expect(hinted.score).toBeGreaterThan(free.score);
+    expect(predictRegion('abc1234', catalog, resolveHints(catalog, ['us-ny']), ['us-ny']).code).toBe('us-ny');
+  });
+
+  it('falls back to the text when no hint fits, then to the first hint, then to unknown', () => {
+    expect(predictRegion('abc1d23', catalog, resolveHints(catalog, ['gb']), ['gb']).code).toBe('br');
+    expect(predictRegion('zzzzzzzzzzzz', catalog, resolveHints(catalog, ['gb']), ['gb'])).toEqual({ code: 'gb', score: 0.05 });
+    expect(predictRegion('zzzzzzzzzzzz', catalog, [])).toEqual({ code: 'unknown', score: 0 });
+  });
+
+  it('keeps scores in [0, 1)', () => {
+    for (const p of ['abc1234', 'abc1d23', '7abc123', '1234bcd', 'ab123cd', '123']) {
+      const s = predictRegion(p, catalog, []).score;
+      expect(s).toBeGreaterThanOrEqual(0);
+      expect(s).toBeLessThan(1);
+    }
+  });
+});
