@@ -63,3 +63,28 @@ describe('graceful shutdown', () => {
     await expect(fetch(s.url('/v1/statistics/'), { headers: AUTH })).rejects.toThrow();
   });
 });
+
+describe('back-pressure', () => {
+  it('answers 503 with Retry-After past QUEUE_MAX_PENDING, and counts only what it served', async () => {
+    const s = await startTestServer({ QUEUE_MAX_PENDING: '1' });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          fetch(s.url('/v1/plate-reader/'), { method: 'POST', headers: AUTH, body: form({}, { bytes: CAR_JPEG, name: 'a.jpg' }) }),
+        ),
+      );
+      const statuses = results.map((r) => r.status);
+      const busy = results.filter((r) => r.status === 503);
+      expect(busy.length).toBeGreaterThanOrEqual(1);
+      expect(busy[0]?.headers.get('retry-after')).toBe('1');
+      expect(Object.keys(await busy[0]?.json())).toEqual(['detail', 'status_code']);
+      const served = statuses.filter((x) => x === 201).length;
+      expect(served).toBeGreaterThanOrEqual(1);
+      expect(served + busy.length).toBe(6);
+      const stats = await (await fetch(s.url('/v1/statistics/'), { headers: AUTH })).json();
+      expect(stats.usage.calls).toBe(served);
+    } finally {
+      await s.stop();
+    }
+  });
+});
