@@ -2,7 +2,7 @@
  * Accuracy of the engine on openalpr-format folders, scored like /work/shared/tools/score_api.py (same
  * metrics, same normalisation) but in-process, without the HTTP layer.
  *
- *   npm run eval -- DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--deskew] [--out results.tsv] [--models DIR]
+ *   npm run eval -- DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--deskew] [--tight] [--out results.tsv] [--models DIR]
  *
  * DIR holds COUNTRY/ folders (us, eu, br) of IMAGE + IMAGE-STEM.txt (`filename x y w h PLATE`, tab-separated),
  * or is itself such a folder. With --regions the country is sent as a hint (us, br; eu none), as score_api does.
@@ -44,10 +44,11 @@ function collect(dir: string): Sample[] {
   return subdirs.sort().flatMap((d) => readSamples(join(dir, d), d));
 }
 
-function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: boolean; mode: Mode; out?: string; models: string } {
+function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: boolean; tight: boolean; mode: Mode; out?: string; models: string } {
   const dirs: string[] = [];
   let regions = false;
   let deskew = false;
+  let tight = false;
   let mode: Mode = 'regular';
   let out: string | undefined;
   let models = DEFAULT_MODELS_DIR;
@@ -55,13 +56,14 @@ function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: 
     const a = argv[i] ?? '';
     if (a === '--regions') regions = true;
     else if (a === '--deskew') deskew = true;
+    else if (a === '--tight') tight = true;
     else if (a === '--mode') mode = (argv[++i] ?? 'regular') as Mode;
     else if (a === '--out') out = argv[++i];
     else if (a === '--models') models = argv[++i] ?? models;
     else dirs.push(a);
   }
   if (dirs.length === 0) throw new Error('usage: eval DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--out file.tsv]');
-  return { dirs, regions, deskew, mode, out, models };
+  return { dirs, regions, deskew, tight, mode, out, models };
 }
 
 const median = (xs: number[]): number => {
@@ -72,7 +74,7 @@ const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const engine = await createInlineEngine({ modelsDir: args.models, deskew: args.deskew });
+  const engine = await createInlineEngine({ modelsDir: args.models, deskew: args.deskew, tightLetterbox: args.tight });
   const samples = args.dirs.flatMap(collect);
   const rows: string[] = ['country\timage\ttruth\tread\ttop1\ttop5\tdetected\ttotal_ms'];
   const byCountry = new Map<string, Sample[]>();

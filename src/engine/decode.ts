@@ -92,9 +92,9 @@ export interface DetectorInput {
   letterbox: Letterbox;
 }
 
-/** Resize the decoded pixels into the detector's letterboxed [3, size, size] tensor. */
-export async function buildDetectorInput(raw: RawImage, size: number): Promise<DetectorInput> {
-  const letterbox = computeLetterbox(raw.width, raw.height, size);
+/** Resize the decoded pixels into the detector's letterboxed [3, H, W] tensor (square unless `tight`). */
+export async function buildDetectorInput(raw: RawImage, size: number, tight = false): Promise<DetectorInput> {
+  const letterbox = computeLetterbox(raw.width, raw.height, size, tight);
   let pixels = raw.data;
   if (letterbox.innerWidth !== raw.width || letterbox.innerHeight !== raw.height) {
     // libvips resizes with a proper reduce filter (no aliasing) and SIMD; a JS loop would be ~5x slower.

@@ -8,7 +8,8 @@ import { DEFAULT_NMS, type NmsOptions } from './nms.js';
 import type { Mode } from './types.js';
 
 export interface ModeSettings {
-  detectorSize: number;
+  /** Letterbox sizes of the detection passes (detect.ts); the first is the native one. */
+  detectorSizes: number[];
   /** Longest side decoded; larger uploads are shrunk during decode (boxes still map to the original). */
   maxDecodeSide: number;
   nms: NmsOptions;
@@ -22,6 +23,11 @@ export interface ModeSettings {
  */
 const REGULAR_MAX_SIDE = 2560;
 const FAST_MAX_SIDE = 960;
+/**
+ * Second, larger detection pass in regular and redaction modes: 1.5x finds plates down to ~2/3 of the
+ * smallest the native pass finds. Measured on openalpr-endtoend-dev (us): detection 0.56 -> 0.87 at 960.
+ */
+const SECOND_PASS_FACTOR = 1.5;
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
 const REDACTION_THRESHOLD_FACTOR = 0.5;
 
@@ -35,14 +41,14 @@ export function modeSettings(
   switch (mode) {
     case 'fast':
       return {
-        detectorSize: sizes.fast_size,
+        detectorSizes: [sizes.fast_size],
         maxDecodeSide: FAST_MAX_SIDE,
         nms: { ...DEFAULT_NMS, scoreThreshold: base },
         beamWidth: 12,
       };
     case 'redaction':
       return {
-        detectorSize: sizes.default_size,
+        detectorSizes: [sizes.default_size, Math.round((sizes.default_size * SECOND_PASS_FACTOR) / 32) * 32],
         maxDecodeSide: REGULAR_MAX_SIDE,
         nms: {
           ...DEFAULT_NMS,
@@ -54,7 +60,7 @@ export function modeSettings(
       };
     default:
       return {
-        detectorSize: sizes.default_size,
+        detectorSizes: [sizes.default_size, Math.round((sizes.default_size * SECOND_PASS_FACTOR) / 32) * 32],
         maxDecodeSide: REGULAR_MAX_SIDE,
         nms: { ...DEFAULT_NMS, scoreThreshold: base },
         beamWidth: DEFAULT_BEAM.beamWidth,

@@ -22,7 +22,8 @@ export const Manifest = z.object({
     crop_margin: z.number().min(0).max(1),
     // Contract defaults; a manifest may state them.
     input: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }).partial().optional(),
-    alphabet: z.string().optional(),
+    // The decoder assumes blank = class 0 and class i = alphabet[i-1]; another blank index is refused at load.
+    output: z.object({ blank: z.literal(0).optional(), alphabet: z.string().regex(/^[0-9A-Za-z]+$/).optional() }).optional(),
   }),
 });
 export type Manifest = z.infer<typeof Manifest>;

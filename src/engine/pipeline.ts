@@ -1,15 +1,17 @@
 /**
  * One recognition, start to end, in the calling thread:
- * decode -> letterbox -> detect -> threshold + NMS -> crop -> batch read -> CTC beam -> regions -> filter.
+ * decode -> letterbox -> detect (1-2 passes) -> threshold + NMS -> crop -> batch read -> CTC beam -> regions
+ * -> filter.
  * Stateless per call; the models and region catalogue are loaded once per thread.
  */
 import type { InferenceSession } from 'onnxruntime-node';
-import { type AxisScale, composeScale, tensorBoxToImage, unscaleBox } from './box-map.js';
+import { type AxisScale, scaleBox } from './box-map.js';
 import { cropToReaderTensor } from './crop.js';
-import { ctcBeamSearch, logSoftmaxFrames } from './ctc.js';
-import { buildDetectorInput, DEFAULT_MAX_PIXELS, decodeImage } from './decode.js';
+import { ctcBeamSearch, logSoftmaxFrames, READER_ALPHABET } from './ctc.js';
+import { DEFAULT_MAX_PIXELS, decodeImage } from './decode.js';
+import { detectPlates, passSizes } from './detect.js';
 import { estimateSkew } from './deskew.js';
-import { selectDetections, type Detection } from './nms.js';
+import type { Detection } from './nms.js';
 import { type LoadedModels, loadModels, runSession } from './onnx-session.js';
 import { modeSettings } from './mode.js';
 import { predictRegion } from './region-predict.js';
@@ -27,6 +29,8 @@ export interface PipelineConfig {
   defaultThresholdO: number;
   /** Level tilted plates before reading (deskew.ts). */
   deskew: boolean;
+  /** Detector canvas rounded to the stride instead of square (letterbox.ts). */
+  tightLetterbox: boolean;
 }
 
 export const DEFAULT_PIPELINE_CONFIG: Omit<PipelineConfig, 'modelsDir'> = {
@@ -34,6 +38,7 @@ export const DEFAULT_PIPELINE_CONFIG: Omit<PipelineConfig, 'modelsDir'> = {
   maxPixels: DEFAULT_MAX_PIXELS,
   defaultThresholdO: 0,
   deskew: false,
+  tightLetterbox: true,
 };
 
 /** The contract's "no vehicle found": clients index into `vehicle`, so it is always present. */
@@ -62,7 +67,7 @@ async function readPlates(
   models: LoadedModels,
   dets: Detection[],
   raw: Parameters<typeof cropToReaderTensor>[0],
-  tensorToRaw: AxisScale,
+  toRaw: AxisScale,
   beamWidth: number,
   deskew: boolean,
 ): Promise<{ candidates: Array<ReturnType<typeof ctcBeamSearch>>; ms: number }> {
@@ -72,16 +77,18 @@ async function readPlates(
   const w = m.input?.width ?? READER_WIDTH;
   const batch = new Float32Array(dets.length * h * w);
   dets.forEach((d, i) => {
-    const box = unscaleBox(d.box, tensorToRaw);
+    const box = scaleBox(d.box, toRaw);
     const angle = deskew ? estimateSkew(raw, box, m.crop_margin) : 0;
     cropToReaderTensor(raw, box, { width: w, height: h, margin: m.crop_margin }, batch, i * h * w, angle);
   });
   const out = await runSession(reader, 'images', batch, [dets.length, 1, h, w], 'logits');
   const classes = out.dims[2] ?? READER_CLASSES;
+  const alphabet = (m.output?.alphabet ?? READER_ALPHABET).toLowerCase();
+  if (alphabet.length + 1 !== classes) throw new Error(`Reader emits ${classes} classes for a ${alphabet.length}-letter alphabet.`);
   const steps = out.dims[1] ?? 0;
   const per = steps * classes;
   const candidates = dets.map((_, i) =>
-    ctcBeamSearch(logSoftmaxFrames(out.data.subarray(i * per, (i + 1) * per), classes), classes, { beamWidth }),
+    ctcBeamSearch(logSoftmaxFrames(out.data.subarray(i * per, (i + 1) * per), classes), classes, { beamWidth }, alphabet),
   );
   return { candidates, ms: out.ms };
 }
@@ -94,28 +101,21 @@ export async function recogniseWith(
   options: RecogniseOptions,
 ): Promise<EngineResult> {
   const t0 = performance.now();
-  const det = models.manifest['plate-detector'];
-  const mode = modeSettings(options.mode, det.input, det.recommended_threshold, options.thresholdD);
+  const detector = models.manifest['plate-detector'];
+  const mode = modeSettings(options.mode, detector.input, detector.recommended_threshold, options.thresholdD);
   const textFormats = compileTextFormats(options.textFormats);
   const hinted = resolveHints(catalog, options.regions);
 
   const decoded = await decodeImage(image, { maxPixels: config.maxPixels, maxSide: mode.maxDecodeSide });
   const t1 = performance.now();
 
-  const input = await buildDetectorInput(decoded.raw, mode.detectorSize);
-  const detOut = await runSession(models.detector, 'images', input.tensor, [1, 3, mode.detectorSize, mode.detectorSize], 'detections');
-  const stride = detOut.dims[2] ?? 5;
-  // Tensor pixels per decoded pixel is the letterbox scale; per original pixel it composes with the shrink.
-  const rawToTensor: AxisScale = { scaleX: input.letterbox.scaleX, scaleY: input.letterbox.scaleY };
-  const origToTensor = composeScale(decoded.toRaw, rawToTensor);
-  // A box lying in the letterbox padding clamps to nothing: drop it before paying for a read.
-  const dets = selectDetections(detOut.data, mode.nms, stride)
-    .map((d) => ({ ...d, imageBox: tensorBoxToImage(d.box, origToTensor, decoded.width, decoded.height) }))
-    .filter((d) => d.imageBox.xmax - d.imageBox.xmin >= 1 && d.imageBox.ymax - d.imageBox.ymin >= 1);
+  const sizes = passSizes(mode.detectorSizes, Math.max(decoded.width, decoded.height));
+  const det = await detectPlates(models.detector, decoded, sizes, mode.nms, config.tightLetterbox);
+  const dets = det.detections;
   const t2 = performance.now();
 
   // detectionRule 'strict' (plates outside a vehicle) and mmc need the vehicle model: not applied yet.
-  const read = await readPlates(models.reader, models, dets, decoded.raw, rawToTensor, mode.beamWidth, config.deskew);
+  const read = await readPlates(models.reader, models, dets, decoded.raw, decoded.toRaw, mode.beamWidth, config.deskew);
   const thresholdO = options.thresholdO ?? config.defaultThresholdO;
   const plates: PlateRead[] = [];
   dets.forEach((d, i) => {
@@ -139,6 +139,6 @@ export async function recogniseWith(
     height: decoded.height,
     plates,
     vehicles: [],
-    timings: { decodeMs: t1 - t0, detectMs: t2 - t1, readMs: t3 - t2, vehicleMs: 0, modelMs: detOut.ms + read.ms, totalMs: t3 - t0 },
+    timings: { decodeMs: t1 - t0, detectMs: t2 - t1, readMs: t3 - t2, vehicleMs: 0, modelMs: det.ms + read.ms, totalMs: t3 - t0 },
   };
 }

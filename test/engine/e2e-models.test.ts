@@ -42,16 +42,17 @@ describe.skipIf(!modelsPresent())('engine on the trained models', () => {
     expect(hit?.score).toBeLessThanOrEqual(1);
   });
 
-  it('reads the same in fast mode on an upscaled copy (shrink-on-load path)', async () => {
+  it('fast mode finds the plate through shrink-on-load and maps the box back to the upload', async () => {
     const sharp = (await import('sharp')).default;
     const f = fixtures[0];
     if (!f) throw new Error('no fixtures');
-    const big = await sharp(readFileSync(join(FIXTURES, f.file))).resize(1664, 1664).jpeg({ quality: 92 }).toBuffer();
+    // 2080 px: fast mode decodes this at 1/2 (JPEG shrink-on-load), then letterboxes to 416.
+    const big = await sharp(readFileSync(join(FIXTURES, f.file))).resize(2080, 2080).jpeg({ quality: 92 }).toBuffer();
     const r = await engine.recognise(big, { ...DEFAULT_RECOGNISE_OPTIONS, mode: 'fast' });
-    const hit = r.plates.find((p) => p.plate === f.plate);
-    expect(hit).toBeDefined();
-    const scaled = { xmin: f.box.xmin * 4, ymin: f.box.ymin * 4, xmax: f.box.xmax * 4, ymax: f.box.ymax * 4 };
-    expect(iou(hit?.box ?? scaled, scaled)).toBeGreaterThanOrEqual(0.3);
+    expect([r.width, r.height]).toEqual([2080, 2080]);
+    const k = 2080 / 416;
+    const scaled = { xmin: f.box.xmin * k, ymin: f.box.ymin * k, xmax: f.box.xmax * k, ymax: f.box.ymax * k };
+    expect(Math.max(...r.plates.map((p) => iou(p.box, scaled)))).toBeGreaterThanOrEqual(0.5);
   });
 
   describe('in worker threads', () => {

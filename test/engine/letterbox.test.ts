@@ -13,6 +13,14 @@ describe('computeLetterbox', () => {
     expect(computeLetterbox(100, 50, 640)).toMatchObject({ innerWidth: 640, innerHeight: 320, scaleX: 6.4 });
   });
 
+  it('tight canvases round the fitted image up to the stride instead of squaring it', () => {
+    expect(computeLetterbox(1280, 720, 640, true)).toMatchObject({ canvasWidth: 640, canvasHeight: 384, innerHeight: 360 });
+    expect(computeLetterbox(1280, 720, 640)).toMatchObject({ canvasWidth: 640, canvasHeight: 640 });
+    const t = packLetterboxTensor(new Uint8Array(640 * 360 * 3), computeLetterbox(1280, 720, 640, true));
+    expect(t.length).toBe(3 * 640 * 384);
+    expect(t[640 * 370]).toBe(LETTERBOX_PAD);
+  });
+
   it('never produces an empty side for extreme aspect ratios', () => {
     const lb = computeLetterbox(10_000, 3, 640);
     expect(lb.innerHeight).toBe(1);

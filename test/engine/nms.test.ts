@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { passSizes } from '../../src/engine/detect.js';
 import { nonMaxSuppression, parseDetections, selectDetections } from '../../src/engine/nms.js';
 
 const rows = (r: number[][]): Float32Array => Float32Array.from(r.flat());
@@ -49,5 +50,13 @@ describe('nonMaxSuppression', () => {
       [100, 0, 110, 10, 0.2],
     ]);
     expect(selectDetections(raw, { scoreThreshold: 0.3, iouThreshold: 0.45, preNmsTopK: 10, maxDetections: 10 })).toHaveLength(1);
+  });
+});
+
+describe('passSizes', () => {
+  it('adds the larger pass only for images larger than the native size', () => {
+    expect(passSizes([640, 960], 1280)).toEqual([640, 960]);
+    expect(passSizes([640, 960], 640)).toEqual([640]);
+    expect(passSizes([416], 4000)).toEqual([416]);
   });
 });

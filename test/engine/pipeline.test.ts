@@ -3,7 +3,7 @@
  * mapping back to the upload, thresholds, NMS, modes, region hints and the response invariants. Independent
  * of the trained models, so it runs everywhere.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createInlineEngine } from '../../src/engine/engine-pool.js';
@@ -22,16 +22,25 @@ describe('pipeline on fake models', () => {
   beforeAll(async () => {
     // Reader says "7abc123" with a 30% doubt between '1' and 'i' at the 5th character.
     engine = await createInlineEngine({ modelsDir: writeFakeModels('7abc123', { at: 4, alt: 'i', p: 0.3 }) });
-    image = await solidJpeg(1280, 720);
+    // 640x360: scale 1 in the native 640 pass and no second pass (nothing to gain from upscaling).
+    image = await solidJpeg(640, 360);
   });
 
-  it('maps the detector box back to upload pixels, suppresses the duplicate, drops boxes in the padding', async () => {
-    const r = await engine.recognise(image, opts());
+  it('maps boxes back to upload pixels from both regular passes, suppresses duplicates, drops padding', async () => {
+    const r = await engine.recognise(await solidJpeg(1280, 720), opts());
     expect([r.width, r.height]).toEqual([1280, 720]);
-    expect(r.plates).toHaveLength(1);
-    // Fake detection [100,200,180,230] in the 640 letterbox of a 1280x720 image = scale 0.5.
-    expect(r.plates[0]?.box).toEqual({ xmin: 200, ymin: 400, xmax: 360, ymax: 460 });
+    // The fake detector answers [100,200,180,230] whatever its input: at 640 (scale 0.5) and at 960
+    // (scale 0.75) that is two different places in the upload, both kept; the 0.6 duplicates are suppressed.
+    expect(r.plates.map((p) => p.box)).toEqual([
+      { xmin: 200, ymin: 400, xmax: 360, ymax: 460 },
+      { xmin: 133, ymin: 267, xmax: 240, ymax: 307 },
+    ]);
     expect(r.plates[0]?.dscore).toBeCloseTo(0.9, 5);
+  });
+
+  it('runs one pass on images no larger than the native size', async () => {
+    const r = await engine.recognise(image, opts());
+    expect(r.plates.map((p) => p.box)).toEqual([{ xmin: 100, ymin: 200, xmax: 180, ymax: 230 }]);
   });
 
   it('returns the contract fields: lower-case plate = candidates[0], scores in [0,1], zero vehicle', async () => {
@@ -98,6 +107,24 @@ describe('pipeline on fake models', () => {
 });
 
 describe('model loading', () => {
+  it('uses the manifest alphabet lower-cased, and refuses one that does not fit the reader output', async () => {
+    const dir = writeFakeModels('abc1234');
+    const path = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown>>;
+    manifest['plate-reader'] = { ...manifest['plate-reader'], output: { blank: 0, alphabet: '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ' } };
+    writeFileSync(path, JSON.stringify(manifest));
+    const upper = await createInlineEngine({ modelsDir: dir });
+    expect((await upper.recognise(await solidJpeg(1280, 720), opts())).plates[0]?.plate).toBe('abc1234');
+
+    const bad = writeFakeModels('abc1234');
+    const badPath = join(bad, 'manifest.json');
+    const m2 = JSON.parse(readFileSync(badPath, 'utf8')) as Record<string, Record<string, unknown>>;
+    m2['plate-reader'] = { ...m2['plate-reader'], output: { alphabet: 'ABC' } };
+    writeFileSync(badPath, JSON.stringify(m2));
+    const wrong = await createInlineEngine({ modelsDir: bad });
+    await expect(wrong.recognise(await solidJpeg(1280, 720), opts())).rejects.toThrow(/alphabet/);
+  });
+
   it('refuses a model whose sha256 does not match the manifest', async () => {
     const dir = writeFakeModels();
     writeFileSync(join(dir, 'read.onnx'), Buffer.from('tampered'));

@@ -1,0 +1,101 @@
+"""Tiny anchor-free single-level (stride 8) licence-plate detector.
+
+Backbone: MobileNet-style depthwise-separable convs down to stride 32, a light FPN that fuses
+stride 32 -> 16 -> 8, and an FCOS-style head at stride 8 that predicts, per feature-map cell,
+one plate score (sigmoid) and the distances (left, top, right, bottom) from the cell centre to the
+box edges.  `forward` returns raw maps for training; `ExportWrapper` decodes them to the ONNX
+contract [1, N, 5] = x1, y1, x2, y2 (input pixels), score.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+STRIDE = 8
+
+
+def conv_bn(cin, cout, k=3, s=1, groups=1, act=True):
+    layers = [nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+    if act:
+        layers.append(nn.ReLU(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class DWSep(nn.Module):
+    """depthwise kxk (stride s) + BN + ReLU, pointwise 1x1 + BN (+ReLU); residual when shapes match."""
+
+    def __init__(self, cin, cout, s=1, k=3):
+        super().__init__()
+        self.dw = conv_bn(cin, cin, k, s, groups=cin)
+        self.pw = conv_bn(cin, cout, 1, 1, act=False)
+        self.res = s == 1 and cin == cout
+
+    def forward(self, x):
+        y = self.pw(self.dw(x))
+        if self.res:
+            y = y + x
+        return F.relu(y)
+
+
+def stage(cin, cout, n, k):
+    layers = [DWSep(cin, cout, 2, k)]
+    layers += [DWSep(cout, cout, 1, k) for _ in range(n - 1)]
+    return nn.Sequential(*layers)
+
+
+class PlateDet(nn.Module):
+    def __init__(self, width=(16, 32, 64, 128, 256), neck=64):
+        super().__init__()
+        c0, c1, c2, c3, c4 = width
+        self.stem = conv_bn(3, c0, 3, 2)                 # s2
+        self.s4 = stage(c0, c1, 2, 3)                    # s4
+        self.s8 = stage(c1, c2, 3, 3)                    # s8
+        self.s16 = stage(c2, c3, 4, 5)                   # s16
+        self.s32 = stage(c3, c4, 3, 5)                   # s32
+        self.lat32 = conv_bn(c4, neck, 1)
+        self.lat16 = conv_bn(c3, neck, 1)
+        self.lat8 = conv_bn(c2, neck, 1)
+        self.fuse16 = DWSep(neck, neck, 1, 5)
+        self.fuse8 = nn.Sequential(DWSep(neck, neck, 1, 5), DWSep(neck, neck, 1, 3))
+        self.cls = nn.Conv2d(neck, 1, 1)
+        self.reg = nn.Conv2d(neck, 4, 1)
+        nn.init.constant_(self.cls.bias, -4.6)  # prior 0.01
+        nn.init.normal_(self.reg.weight, std=0.01)
+        nn.init.constant_(self.reg.bias, 0.5)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = self.s4(x)
+        f8 = self.s8(x)
+        f16 = self.s16(f8)
+        f32 = self.s32(f16)
+        p = self.lat32(f32)
+        p = self.fuse16(self.lat16(f16) + F.interpolate(p, scale_factor=2.0, mode="nearest"))
+        p = self.fuse8(self.lat8(f8) + F.interpolate(p, scale_factor=2.0, mode="nearest"))
+        cls = self.cls(p)                                   # [B,1,h,w] logits
+        ltrb = torch.exp(self.reg(p).clamp(-6.0, 6.0)) * STRIDE  # [B,4,h,w] pixels
+        return cls, ltrb
+
+
+def cell_centres(feat):
+    """x/y pixel centres of the stride-8 cells, built with cumsum so ONNX shapes stay dynamic."""
+    ones = torch.ones_like(feat[:, :1])
+    xs = (ones.cumsum(3) - 0.5) * STRIDE
+    ys = (ones.cumsum(2) - 0.5) * STRIDE
+    return xs, ys
+
+
+def decode(cls, ltrb):
+    xs, ys = cell_centres(cls)
+    boxes = torch.cat([xs - ltrb[:, 0:1], ys - ltrb[:, 1:2], xs + ltrb[:, 2:3], ys + ltrb[:, 3:4],
+                       torch.sigmoid(cls)], 1)             # [B,5,h,w]
+    return boxes.flatten(2).permute(0, 2, 1)              # [B,N,5]
+
+
+class ExportWrapper(nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, images):
+        cls, ltrb = self.net(images)
+        return decode(cls, ltrb)

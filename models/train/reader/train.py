@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""Train the Platewise licence-plate reader (CRNN + CTC) on CPU and export it to ONNX.
+
+    /usr/bin/python3 models/train/reader/train.py --epochs 30 --out models/plate-reader.onnx
+
+Run from the repository root. Data comes from ../shared/datasets (read-only):
+  us-plate-crops (real US), br-plate-crops (real + rendered BR), plate-chars (glyph collages),
+  backgrounds (compositing). openalpr-endtoend-dev is NEVER read here (evaluation only).
+Synthetic plates come from models/train/synth/platesynth.py (seeded pool cached in models/.cache/reader/).
+
+ONNX contract: input `images` float32 [B,1,64,192] grey in [0,1] (plate box + CROP_MARGIN per side, stretched),
+output `logits` float32 [B,48,37] log-softmax, class 0 = CTC blank, 1..36 = 0-9A-Z.
+"""
+import argparse
+import copy
+import csv
+import hashlib
+import json
+import math
+import os
+import pickle
+import sys
+import time
+
+# Debian's torch links the reference BLAS (very slow LSTM/Linear). If the single-threaded OpenBLAS build is
+# installed (apt-get install libopenblas0-serial) preload it for this process only (no system-wide switch).
+_OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-serial/libblas.so.3"
+if (os.path.exists(_OPENBLAS) and _OPENBLAS not in os.environ.get("LD_PRELOAD", "")
+        and not os.environ.get("READER_NO_PRELOAD")):
+    os.environ["LD_PRELOAD"] = ":".join(x for x in [_OPENBLAS, os.environ.get("LD_PRELOAD", "")] if x)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+
+import cv2
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "../../.."))
+sys.path.insert(0, os.path.join(REPO, "models/train/synth"))
+import platesynth as ps  # noqa: E402
+
+ALPHABET = ps.ALPHABET
+DATA = os.path.join(REPO, "../shared/datasets")
+CACHE = os.path.join(REPO, "models/.cache/reader")
+H, W = ps.OUT_H, ps.OUT_W
+
+
+# ------------------------------------------------------------------ model
+
+def cbr(i, o):
+    return [nn.Conv2d(i, o, 3, 1, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
+
+
+class PlateReader(nn.Module):
+    """CNN (64x192 -> 96x8x24) -> two 'lanes' (full-height projections: top row / bottom row or single row)
+    concatenated into a 48-step sequence -> BiLSTM -> 37-way log-softmax per step.
+    Lane 0 (steps 0..23) reads the top (or only) row, lane 1 (steps 24..47) the bottom row of two-row plates,
+    so a CTC greedy decode over the 48 steps yields top row then bottom row."""
+
+    def __init__(self, nclass=len(ALPHABET) + 1, c=(16, 32, 64, 96), lane_dim=128, hidden=96):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c[0], 3, 2, 1, bias=False), nn.BatchNorm2d(c[0]), nn.ReLU(inplace=True),  # 32x96
+            *cbr(c[0], c[1]), nn.MaxPool2d(2),  # 16x48
+            *cbr(c[1], c[2]), *cbr(c[2], c[2]), nn.MaxPool2d(2),  # 8x24
+            *cbr(c[2], c[3]), *cbr(c[3], c[3]),  # 8x24
+        )
+        self.lane_dim = lane_dim
+        self.lanes = nn.Conv2d(c[3], 2 * lane_dim, kernel_size=(H // 8, 1))  # -> [B, 2*lane_dim, 1, 24]
+        self.drop = nn.Dropout(0.15)
+        self.rnn = nn.LSTM(lane_dim, hidden, bidirectional=True, batch_first=True)
+        self.fc = nn.Linear(2 * hidden, nclass)
+
+    def forward(self, x):
+        f = self.features(x)
+        l = F.relu(self.lanes(f))  # B, 2*D, 1, 24
+        l = l.reshape(-1, 2, self.lane_dim, W // 8)  # B, 2, D, 24
+        l = l.permute(0, 1, 3, 2).reshape(-1, 2 * (W // 8), self.lane_dim)  # B, 48, D
+        y, _ = self.rnn(self.drop(l))
+        return F.log_softmax(self.fc(y), dim=-1)  # B, 48, C
+
+
+T_STEPS = 2 * (W // 8)
+
+
+def greedy_decode(logp):
+    """logp [B,T,C] -> list of strings (collapse repeats, drop blanks)."""
+    best = logp.argmax(-1).cpu().numpy()
+    out = []
+    for row in best:
+        s, prev = [], 0
+        for k in row:
+            if k != prev and k != 0:
+                s.append(ALPHABET[k - 1])
+            prev = k
+        out.append("".join(s))
+    return out
+
+
+def encode(label):
+    return [ALPHABET.index(c) + 1 for c in label]
+
+
+# ------------------------------------------------------------------ data
+
+def _hash_split(key, frac=0.1):
+    h = int(hashlib.md5(key.encode()).hexdigest()[:8], 16)
+    return (h % 1000) < frac * 1000
+
+
+def _load_img(path):
+    im = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
+    s = min(1.0, 260.0 / im.shape[1], 130.0 / im.shape[0])
+    if s < 1:
+        im = cv2.resize(im, (max(1, int(im.shape[1] * s)), max(1, int(im.shape[0] * s))), interpolation=cv2.INTER_AREA)
+    return im
+
+
+def load_real():
+    """Real crops, preloaded once (cached). Validation = ~10 % held out by hash of the plate text
+    (BR has several photos of the same plate, so we split by plate, which also splits by file)."""
+    path = os.path.join(CACHE, "real_v1.pkl")
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    d = {"us_train": [], "us_val": [], "br_train": [], "br_val": [], "br_rendered": []}
+    with open(os.path.join(DATA, "us-plate-crops/labels.csv")) as f:
+        for r in csv.DictReader(f):
+            lab = ps.label_of(r["plate"])
+            if not lab:
+                continue
+            im = _load_img(os.path.join(DATA, "us-plate-crops/images", r["file"]))
+            d["us_val" if _hash_split("us:" + lab) else "us_train"].append((im, lab, r["file"]))
+    with open(os.path.join(DATA, "br-plate-crops/labels.csv")) as f:
+        for r in csv.DictReader(f):
+            lab = ps.label_of(r["plate"])
+            im = _load_img(os.path.join(DATA, "br-plate-crops/images", r["file"]))
+            if r["kind"] == "rendered":
+                # rendered plates are never validation; drop any whose text is a held-out real plate
+                if not _hash_split("br:" + lab):
+                    d["br_rendered"].append((im, lab, r["file"]))
+            else:
+                d["br_val" if _hash_split("br:" + lab) else "br_train"].append((im, lab, r["file"]))
+    os.makedirs(CACHE, exist_ok=True)
+    with open(path, "wb") as f:
+        pickle.dump(d, f, protocol=4)
+    return d
+
+
+def load_synth_pool(n, seed, bgs, glyphs, tag="train", two_row_boost=1.0):
+    boost = "" if two_row_boost == 1.0 else f"_b{two_row_boost:g}"
+    path = os.path.join(CACHE, f"synth_{tag}_v1_s{seed}_n{n}{boost}.pkl")
+    weights = ps.kind_weights(two_row_boost)
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    rng = np.random.RandomState(seed)
+    t = time.time()
+    pool = []
+    for i in range(n):
+        pool.append(ps.make_plate(rng, bgs, glyphs, weights=weights))
+        if (i + 1) % 5000 == 0:
+            print(f"  synth {tag}: {i + 1}/{n} ({time.time() - t:.0f}s)", flush=True)
+    os.makedirs(CACHE, exist_ok=True)
+    with open(path, "wb") as f:
+        pickle.dump(pool, f, protocol=4)
+    return pool
+
+
+def make_eval_set(items, seed, bgs, geo=0.0, photo=0.0):
+    """Deterministic eval tensors: plate box + exact CROP_MARGIN, stretched to 192x64."""
+    xs, labs = [], []
+    for i, it in enumerate(items):
+        rng = np.random.RandomState(seed + i)
+        xs.append(ps.compose(it[0], rng, bgs, geo=geo, photo=photo))
+        labs.append(it[1])
+    return np.stack(xs), labs
+
+
+def load_synth_val(n, seed, bgs, glyphs, kinds, tag):
+    path = os.path.join(CACHE, f"synthval_{tag}_v1_s{seed}_n{n}.pkl")
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    rng = np.random.RandomState(seed)
+    xs, labs = [], []
+    for i in range(n):
+        g, lab, _ = ps.make_plate(rng, bgs, glyphs, kind=kinds[i % len(kinds)])
+        # moderate augmentation: realistic but readable
+        xs.append(ps.compose(g, rng, bgs, geo=0.7, photo=0.6))
+        labs.append(lab)
+    out = (np.stack(xs), labs)
+    with open(path, "wb") as f:
+        pickle.dump(out, f, protocol=4)
+    return out
+
+
+def evaluate(model, xs, labs, device, bs=256):
+    model.eval()
+    preds = []
+    with torch.no_grad():
+        for i in range(0, len(xs), bs):
+            x = torch.from_numpy(xs[i:i + bs]).float().div_(255).unsqueeze(1).to(device)
+            preds += greedy_decode(model(x))
+    acc = float(np.mean([p == l for p, l in zip(preds, labs)])) if labs else 0.0
+    return acc, preds
+
+
+# ------------------------------------------------------------------ export
+
+def export_onnx(model, out_path):
+    model = copy.deepcopy(model).cpu().eval()
+    dummy = torch.zeros(2, 1, H, W)
+    kw = dict(input_names=["images"], output_names=["logits"], opset_version=17,
+              dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True)
+    try:
+        torch.onnx.export(model, dummy, out_path, dynamo=False, **kw)
+    except TypeError:  # older torch has no `dynamo` kwarg (legacy exporter is the default there)
+        torch.onnx.export(model, dummy, out_path, **kw)
+    import onnx
+    m = onnx.load(out_path)
+    # the exporter leaves the time axis symbolic (reshape with -1); it is always T_STEPS: make it static
+    d = m.graph.output[0].type.tensor_type.shape.dim[1]
+    d.Clear()
+    d.dim_value = T_STEPS
+    onnx.checker.check_model(m)
+    onnx.save(m, out_path)
+    sha = hashlib.sha256(open(out_path, "rb").read()).hexdigest()
+    return sha
+
+
+def update_manifest(out_path, sha):
+    man_path = os.path.join(os.path.dirname(os.path.abspath(out_path)), "manifest.json")
+    man = {}
+    if os.path.exists(man_path):
+        with open(man_path) as f:
+            man = json.load(f)
+    man["plate-reader"] = {
+        "file": os.path.basename(out_path),
+        "sha256": sha,
+        "input": {"name": "images", "layout": "NCHW", "channels": 1, "height": H, "width": W, "range": [0, 1]},
+        "output": {"name": "logits", "format": "ctc_log_softmax", "blank": 0, "alphabet": ALPHABET},
+        "crop_margin": ps.CROP_MARGIN,
+    }
+    tmp = man_path + ".tmp-reader"
+    with open(tmp, "w") as f:
+        json.dump(man, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, man_path)
+
+
+# ------------------------------------------------------------------ main
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--out", default="models/plate-reader.onnx")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--samples-per-epoch", type=int, default=8000)
+    ap.add_argument("--synth-pool", type=int, default=30000)
+    ap.add_argument("--synth-frac", type=float, default=0.5)
+    ap.add_argument("--two-row-boost", type=float, default=1.0, help="weight multiplier for two-row synthetic kinds")
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop early (still exports best) after this long")
+    ap.add_argument("--init", default="", help="warm-start from a checkpoint (.pt)")
+    ap.add_argument("--export-only", default="", help="export this checkpoint (.pt) and exit")
+    ap.add_argument("--no-manifest", action="store_true")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    device = torch.device(args.device if (args.device == "cpu" or torch.cuda.is_available()) else "cpu")
+    os.makedirs(CACHE, exist_ok=True)
+    ckpt_best = os.path.join(CACHE, "best.pt")
+    ckpt_last = os.path.join(CACHE, "last.pt")
+
+    model = PlateReader().to(device)
+    if args.export_only:
+        model.load_state_dict(torch.load(args.export_only, map_location="cpu")["model"])
+        sha = export_onnx(model, args.out)
+        if not args.no_manifest:
+            update_manifest(args.out, sha)
+        print("exported", args.out, sha)
+        return
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+        print("warm start from", args.init)
+    print("params", sum(p.numel() for p in model.parameters()))
+
+    t0 = time.time()
+    bgs = ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=200, seed=0)
+    glyphs = ps.load_glyphs(os.path.join(DATA, "plate-chars"))
+    real = load_real()
+    print({k: len(v) for k, v in real.items()}, f"({time.time() - t0:.0f}s)", flush=True)
+    pool = load_synth_pool(args.synth_pool, args.seed, bgs, glyphs, two_row_boost=args.two_row_boost)
+    val_bgs = ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=60, seed=99)
+    us_x, us_y = make_eval_set(real["us_val"], 10_000, val_bgs)
+    br_x, br_y = make_eval_set(real["br_val"], 20_000, val_bgs)
+    eu_x, eu_y = load_synth_val(600, 777, val_bgs, glyphs, ["EU", "EU", "EU", "UK", "EU2"], "eu")
+    ot_x, ot_y = load_synth_val(400, 778, val_bgs, glyphs, ["US", "US2", "BR2", "MERCOSUR", "MERC2", "UK2"], "other")
+    print(f"val: us {len(us_y)} br {len(br_y)} eu-synth {len(eu_y)} other-synth {len(ot_y)}; "
+          f"data ready {time.time() - t0:.0f}s", flush=True)
+
+    # sampling sources: (list, weight, augmentation photo strength)
+    sources = [
+        (real["us_train"], 0.25 * (1 - args.synth_frac) / 0.5, 0.7),
+        (real["br_train"], 0.17 * (1 - args.synth_frac) / 0.5, 0.5),
+        (real["br_rendered"], 0.08 * (1 - args.synth_frac) / 0.5, 1.0),
+        (pool, args.synth_frac, 1.0),
+    ]
+    wts = np.array([s[1] for s in sources])
+    wts = wts / wts.sum()
+
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    steps_per_epoch = args.samples_per_epoch // args.batch
+    total = steps_per_epoch * args.epochs
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total, pct_start=0.08,
+                                                div_factor=10, final_div_factor=100)
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    best, best_ep = -1.0, -1
+    history = []
+    for ep in range(args.epochs):
+        rng = np.random.RandomState(args.seed * 1000 + ep)
+        model.train()
+        te = time.time()
+        tl, n = 0.0, 0
+        for st in range(steps_per_epoch):
+            src = rng.choice(len(sources), size=args.batch, p=wts)
+            xs, labs = [], []
+            for s in src:
+                items, _, photo = sources[s]
+                it = items[rng.randint(len(items))]
+                xs.append(ps.compose(it[0], rng, bgs, geo=1.0, photo=photo))
+                labs.append(it[1])
+            x = torch.from_numpy(np.stack(xs)).float().div_(255).unsqueeze(1).to(device)
+            tg = torch.tensor([c for l in labs for c in encode(l)], dtype=torch.long)
+            tl_ = torch.tensor([len(l) for l in labs], dtype=torch.long)
+            logp = model(x)  # B,T,C
+            loss = ctc(logp.permute(1, 0, 2).cpu(), tg, torch.full((len(labs),), T_STEPS, dtype=torch.long), tl_)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            sched.step()
+            tl += loss.item()
+            n += 1
+        a_us, _ = evaluate(model, us_x, us_y, device)
+        a_br, _ = evaluate(model, br_x, br_y, device)
+        a_eu, _ = evaluate(model, eu_x, eu_y, device)
+        a_ot, _ = evaluate(model, ot_x, ot_y, device)
+        score = (a_us + a_br + a_eu) / 3
+        history.append(dict(epoch=ep + 1, loss=tl / n, us=a_us, br=a_br, eu=a_eu, other=a_ot))
+        print(f"ep {ep + 1}/{args.epochs} loss {tl / n:.4f} lr {sched.get_last_lr()[0]:.2e} | val exact: "
+              f"US {a_us:.3f} BR {a_br:.3f} EU-synth {a_eu:.3f} other-synth {a_ot:.3f} | "
+              f"{time.time() - te:.0f}s (total {(time.time() - t0) / 60:.1f} min)", flush=True)
+        state = {"model": model.state_dict(), "epoch": ep + 1, "val": history[-1], "args": vars(args)}
+        torch.save(state, ckpt_last)
+        if score > best:
+            best, best_ep = score, ep + 1
+            torch.save(state, ckpt_best)
+        if args.max_minutes and (time.time() - t0) / 60 > args.max_minutes:
+            print("time budget reached, stopping", flush=True)
+            break
+
+    model.load_state_dict(torch.load(ckpt_best, map_location="cpu")["model"])
+    model = model.cpu()
+    a_us, p_us = evaluate(model, us_x, us_y, "cpu")
+    a_br, p_br = evaluate(model, br_x, br_y, "cpu")
+    a_eu, _ = evaluate(model, eu_x, eu_y, "cpu")
+    a_ot, _ = evaluate(model, ot_x, ot_y, "cpu")
+    print(f"best epoch {best_ep}: US {a_us:.3f} ({len(us_y)}) BR {a_br:.3f} ({len(br_y)}) "
+          f"EU-synth {a_eu:.3f} ({len(eu_y)}) other-synth {a_ot:.3f} ({len(ot_y)})")
+    for p, l in list(zip(p_us, us_y)):
+        if p != l:
+            print("  US miss:", l, "->", p)
+    sha = export_onnx(model, args.out)
+    if not args.no_manifest:
+        update_manifest(args.out, sha)
+    summary = dict(best_epoch=best_ep, us=a_us, br=a_br, eu_synth=a_eu, other_synth=a_ot, n_us=len(us_y),
+                   n_br=len(br_y), n_eu=len(eu_y), minutes=(time.time() - t0) / 60, sha256=sha, history=history)
+    with open(os.path.join(CACHE, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    print("exported", args.out, "sha256", sha, f"size {os.path.getsize(args.out) / 1e6:.2f} MB",
+          f"total {(time.time() - t0) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,739 @@
+"""Synthetic licence-plate generator for the Platewise plate reader.
+
+Two parts:
+  * render_plate(rng, kind)  -> (grey plate image uint8 [h,w], label)   a clean, flat plate
+  * compose(plate, rng, bgs) -> uint8 [64,192] reader input             perspective + loose/tight
+                                                                         detector-box crop + photometric noise
+compose() is also applied to the real (already rectified) crops, so real and synthetic samples get
+the same geometry: the plate's axis-aligned box expanded by CROP_MARGIN per side, +-jitter.
+
+Fonts: Debian OFL / free fonts under /usr/share/fonts (see models/MODEL_CARD.md).
+Glyph-collage plates use real glyph crops from ../shared/datasets/plate-chars (AGPL-3.0, openalpr).
+Everything is driven by a numpy RandomState, so output is deterministic for a given seed.
+"""
+import glob
+import io
+import math
+import os
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DIGITS = "0123456789"
+OUT_W, OUT_H = 192, 64
+# Fraction of the plate box width (left/right) and height (top/bottom) added on EACH side before the
+# crop is stretched to 192x64. The engine must crop detector boxes the same way (manifest crop_margin).
+CROP_MARGIN = 0.06
+# per-side jitter around CROP_MARGIN (detector boxes are loose/tight by up to ~15 % overall)
+MARGIN_JITTER = (-0.07, 0.08)
+
+FONT_DIR = "/usr/share/fonts"
+FONT_FILES = {
+    "din": ["truetype/opendin/OSP-DIN.ttf"],
+    "bebas": ["opentype/bebas-neue/BebasNeue-Regular.otf", "opentype/bebas-neue/BebasNeue-Bold.otf",
+              "opentype/bebas-neue/BebasNeue-Book.otf"],
+    "routed": ["truetype/routed-gothic/routed-gothic.ttf", "truetype/routed-gothic/routed-gothic-narrow.ttf",
+               "truetype/routed-gothic/routed-gothic-wide.ttf", "truetype/routed-gothic/routed-gothic-half-italic.ttf"],
+    "park": ["opentype/national-park/NationalPark-Regular.otf", "opentype/national-park/NationalPark-Heavy.otf"],
+    "dejavu": ["truetype/dejavu/DejaVuSansCondensed-Bold.ttf", "truetype/dejavu/DejaVuSansMono-Bold.ttf",
+               "truetype/dejavu/DejaVuSans-Bold.ttf", "truetype/dejavu/DejaVuSansCondensed.ttf"],
+    "lib": ["truetype/liberation2/LiberationSans-Bold.ttf", "truetype/liberation2/LiberationMono-Bold.ttf",
+            "truetype/liberation2/LiberationSans-Regular.ttf"],
+}
+SMALL_FONTS = ["truetype/dejavu/DejaVuSerif-Bold.ttf", "truetype/dejavu/DejaVuSans.ttf",
+               "truetype/liberation2/LiberationSerif-BoldItalic.ttf", "truetype/liberation2/LiberationSans-Italic.ttf",
+               "truetype/dejavu/DejaVuSerifCondensed-Italic.ttf", "truetype/liberation2/LiberationSerif-Bold.ttf"]
+
+US_STATES = ["ALABAMA", "ALASKA", "ARIZONA", "ARKANSAS", "California", "COLORADO", "Connecticut", "DELAWARE",
+             "Florida", "GEORGIA", "HAWAII", "IDAHO", "ILLINOIS", "Indiana", "IOWA", "KANSAS", "KENTUCKY",
+             "Louisiana", "MAINE", "MARYLAND", "Massachusetts", "MICHIGAN", "MINNESOTA", "MISSISSIPPI", "MISSOURI",
+             "MONTANA", "NEBRASKA", "NEVADA", "New Hampshire", "NEW JERSEY", "NEW MEXICO", "NEW YORK",
+             "NORTH CAROLINA", "NORTH DAKOTA", "OHIO", "OKLAHOMA", "OREGON", "Pennsylvania", "Rhode Island",
+             "SOUTH CAROLINA", "TENNESSEE", "TEXAS", "UTAH", "VERMONT", "Virginia", "WASHINGTON", "WISCONSIN",
+             "WYOMING", "Washington, D.C."]
+SLOGANS = ["Sunshine State", "EMPIRE STATE", "Land of Lincoln", "Garden State", "LIVE FREE OR DIE", "Ocean State",
+           "Green Mountain State", "The Silver State", "FIRST IN FLIGHT", "Famous Potatoes", "Great Lakes",
+           "America's Dairyland", "10,000 Lakes", "Grand Canyon State", "Lone Star State", "Peach State",
+           "dmv.gov", "TAXATION WITHOUT REPRESENTATION", "Sportsman's Paradise", "Keystone State",
+           "CAPITAL CITY", "COUNTY", "visitPA.com", "In God We Trust", "Wild Wonderful", "Aloha State"]
+BR_CITIES = ["SP - SAO PAULO", "RJ - RIO DE JANEIRO", "MG - BELO HORIZONTE", "PR - CURITIBA", "ES - VILA VELHA",
+             "SC - JOINVILLE", "RS - PORTO ALEGRE", "BA - SALVADOR", "PARANA", "GO - GOIANIA", "DF - BRASILIA"]
+
+_font_cache = {}
+
+
+def _font(path, size):
+    key = (path, size)
+    if key not in _font_cache:
+        _font_cache[key] = ImageFont.truetype(os.path.join(FONT_DIR, path), size)
+    return _font_cache[key]
+
+
+def _rand_pattern(rng, pat):
+    """L letter, D digit, X alnum; other characters are literal separators."""
+    out = []
+    for c in pat:
+        if c == "L":
+            out.append(LETTERS[rng.randint(26)])
+        elif c == "D":
+            out.append(DIGITS[rng.randint(10)])
+        elif c == "X":
+            out.append(ALPHABET[rng.randint(36)])
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def label_of(text):
+    return "".join(c for c in text.upper() if c in ALPHABET)
+
+
+# ---------------------------------------------------------------- text rendering
+
+def render_text_mask(text, fontpath, tracking=0.06):
+    """Render a line of text as an L mask (255 = ink), tightly cropped."""
+    size = 72
+    f = _font(fontpath, size)
+    W = int(len(text) * size * 1.1 + 40)
+    H = int(size * 2)
+    img = Image.new("L", (W, H), 0)
+    d = ImageDraw.Draw(img)
+    x = 10.0
+    for ch in text:
+        if ch == " ":
+            x += size * 0.38
+            continue
+        if ch == "*":  # round seal / emblem between groups (German-style)
+            r = size * 0.22
+            d.ellipse([x + 4, size * 0.55 - r + 0.3 * size, x + 4 + 2 * r, size * 0.55 + r + 0.3 * size], outline=255,
+                      width=5)
+            x += 2 * r + 12
+            continue
+        if ch == ".":  # centred dot separator
+            r = size * 0.07
+            d.ellipse([x + 3, size * 0.67 - r, x + 3 + 2 * r, size * 0.67 + r], fill=255)
+            x += 2 * r + 10
+            continue
+        bb = f.getbbox(ch)
+        d.text((x - bb[0], size * 0.3), ch, font=f, fill=255)
+        x += (bb[2] - bb[0]) + tracking * size
+    bb = img.getbbox()
+    if bb is None:
+        return np.zeros((4, 4), np.uint8)
+    return np.array(img.crop(bb))
+
+
+def paste_mask(canvas, mask, box, color):
+    """canvas float32 HxWx3, mask uint8, box (x0,y0,x1,y1) target box (mask is resized into it)."""
+    x0, y0, x1, y1 = [int(round(v)) for v in box]
+    w, h = max(1, x1 - x0), max(1, y1 - y0)
+    m = cv2.resize(mask, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    H, W = canvas.shape[:2]
+    cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(W, x0 + w), min(H, y0 + h)
+    if cx1 <= cx0 or cy1 <= cy0:
+        return
+    m = m[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0, None]
+    reg = canvas[cy0:cy1, cx0:cx1]
+    canvas[cy0:cy1, cx0:cx1] = reg * (1 - m) + np.array(color, np.float32)[None, None] * m
+
+
+def _lum(c):
+    return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
+
+
+def _jit(rng, c, a=18):
+    return tuple(float(np.clip(v + rng.randint(-a, a + 1), 0, 255)) for v in c)
+
+
+def put_text_line(canvas, rng, text, fontpath, box_x, y0, y1, color, fit="center", max_stretch=(0.8, 1.2)):
+    """Place text with height y1-y0 inside horizontal range box_x=(xa,xb)."""
+    mask = render_text_mask(text, fontpath, tracking=rng.uniform(0.02, 0.14))
+    th = y1 - y0
+    nat_w = mask.shape[1] * th / max(1, mask.shape[0])
+    w = nat_w * rng.uniform(*max_stretch)
+    avail = box_x[1] - box_x[0]
+    if w > avail:
+        w = avail
+    slack = avail - w
+    if fit == "center":
+        x0 = box_x[0] + slack / 2 + rng.uniform(-0.15, 0.15) * slack
+    else:
+        x0 = box_x[0] + rng.uniform(0, 1) * slack
+    paste_mask(canvas, mask, (x0, y0, x0 + w, y1), color)
+
+
+# ---------------------------------------------------------------- plate layouts
+
+def _pick(rng, seq):
+    return seq[rng.randint(len(seq))]
+
+
+def _font_for(rng, families):
+    fam = _pick(rng, families)
+    return _pick(rng, FONT_FILES[fam])
+
+
+def _background(rng, pw, ph, bg, bgs=None, style=None):
+    c = np.empty((ph, pw, 3), np.float32)
+    c[:] = np.array(bg, np.float32)
+    style = style if style is not None else rng.randint(6)
+    if style == 1:  # vertical gradient
+        g = np.linspace(0, 1, ph, dtype=np.float32)[:, None, None]
+        c2 = np.array(_jit(rng, bg, 60), np.float32)
+        c = c * (1 - g) + c2 * g
+    elif style == 2:  # horizontal gradient
+        g = np.linspace(0, 1, pw, dtype=np.float32)[None, :, None]
+        c2 = np.array(_jit(rng, bg, 60), np.float32)
+        c = c * (1 - g) + c2 * g
+    elif style == 3:  # faint shapes (scenic plates)
+        img = Image.fromarray(c.astype(np.uint8))
+        d = ImageDraw.Draw(img)
+        for _ in range(rng.randint(1, 5)):
+            col = tuple(int(v) for v in _jit(rng, bg, 70))
+            x, y = rng.randint(-pw // 2, pw), rng.randint(-ph // 2, ph)
+            if rng.rand() < 0.5:
+                d.ellipse([x, y, x + rng.randint(20, pw), y + rng.randint(10, ph)], fill=col)
+            else:
+                pts = [(rng.randint(-20, pw + 20), rng.randint(-20, ph + 20)) for _ in range(3 + rng.randint(3))]
+                d.polygon(pts, fill=col)
+        c = np.array(img).astype(np.float32)
+    elif style == 4 and bgs is not None and len(bgs) > 0:  # photo blended (scenic)
+        b = _pick(rng, bgs)
+        y = rng.randint(0, max(1, b.shape[0] - ph // 2))
+        x = rng.randint(0, max(1, b.shape[1] - pw // 2))
+        patch = b[y:y + ph, x:x + pw]
+        patch = cv2.resize(patch, (pw, ph)).astype(np.float32)
+        a = rng.uniform(0.15, 0.45)
+        c = c * (1 - a) + patch[:, :, None] * a
+    return c
+
+
+def _small_text(canvas, rng, text, box, color):
+    fp = _pick(rng, SMALL_FONTS + FONT_FILES["dejavu"][:1] + FONT_FILES["lib"][:1])
+    x0, y0, x1, y1 = box
+    mask = render_text_mask(text, fp, tracking=rng.uniform(0.0, 0.1))
+    h = y1 - y0
+    w = min(x1 - x0, mask.shape[1] * h / max(1, mask.shape[0]) * rng.uniform(0.8, 1.2))
+    xs = x0 + (x1 - x0 - w) * rng.uniform(0.1, 0.9)
+    paste_mask(canvas, mask, (xs, y0, xs + w, y1), color)
+
+
+def _border_and_bolts(canvas, rng, fg):
+    ph, pw = canvas.shape[:2]
+    img = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
+    d = ImageDraw.Draw(img)
+    if rng.rand() < 0.6:
+        t = rng.randint(1, max(2, ph // 25))
+        ins = rng.randint(0, max(1, ph // 20))
+        col = tuple(int(v) for v in (fg if rng.rand() < 0.7 else _jit(rng, (60, 60, 60), 60)))
+        try:
+            d.rounded_rectangle([ins, ins, pw - 1 - ins, ph - 1 - ins], radius=rng.randint(0, ph // 6 + 1), outline=col,
+                                width=t)
+        except AttributeError:
+            d.rectangle([ins, ins, pw - 1 - ins, ph - 1 - ins], outline=col, width=t)
+    if rng.rand() < 0.4:
+        r = max(2, ph // 22)
+        ys = ph * rng.uniform(0.08, 0.2)
+        col = tuple(int(v) for v in _jit(rng, (150, 150, 150), 80))
+        for xx in (pw * rng.uniform(0.15, 0.3), pw * rng.uniform(0.7, 0.85)):
+            d.ellipse([xx - r, ys - r, xx + r, ys + r], fill=col)
+    return np.array(img).astype(np.float32)
+
+
+def _sticker(canvas, rng):
+    ph, pw = canvas.shape[:2]
+    w, h = int(pw * rng.uniform(0.07, 0.14)), int(ph * rng.uniform(0.12, 0.25))
+    x = _pick(rng, [rng.randint(2, max(3, int(pw * 0.06))), pw - w - rng.randint(2, max(3, int(pw * 0.06)))])
+    y = _pick(rng, [rng.randint(2, max(3, int(ph * 0.08))), ph - h - rng.randint(2, max(3, int(ph * 0.08)))])
+    col = np.array([rng.randint(256) for _ in range(3)], np.float32)
+    canvas[y:y + h, x:x + w] = col
+    if rng.rand() < 0.6:
+        _small_text(canvas, rng, _rand_pattern(rng, _pick(rng, ["DD", "LLL", "DDDD"])),
+                    (x + 1, y + h * 0.3, x + w - 1, y + h * 0.8), (255 - col).tolist())
+
+
+# colour pairs (background, text)
+US_COLORS = [((245, 245, 245), (20, 30, 110)), ((250, 250, 250), (15, 15, 15)), ((240, 240, 250), (150, 20, 30)),
+             ((230, 240, 250), (20, 40, 120)), ((250, 240, 200), (20, 40, 100)), ((245, 160, 40), (20, 30, 90)),
+             ((20, 50, 120), (240, 200, 60)), ((20, 110, 50), (250, 250, 250)), ((15, 15, 15), (240, 240, 240)),
+             ((15, 15, 20), (230, 200, 50)), ((250, 250, 250), (20, 100, 40)), ((250, 250, 240), (110, 20, 30)),
+             ((200, 220, 240), (10, 10, 10)), ((255, 230, 90), (10, 10, 10)), ((120, 20, 30), (240, 240, 240)),
+             ((180, 200, 215), (20, 30, 70)), ((235, 235, 235), (40, 40, 40))]
+US_PATTERNS = ["LLL DDDD", "LLL-DDDD", "LLLDDDD", "DLLLDDD", "DLLL DDD", "DDD LLL", "DDD-LLL", "LLL DDD", "LLL-DDD",
+               "DDDDDD", "DDD DDD", "DDD-DDD", "LL DDDDD", "DLL DDD", "DDL DDDL", "DDDD LL", "LLDDDD", "DDDLLL",
+               "LLL DDDL", "LDD LLL", "XXXXXXX", "XXXXXX", "XXXXX", "XXXX", "XXXXXXXX", "DDDDDDD", "LL DDDD",
+               "DD DDDD", "DLL-DDD", "LLDD LLL", "DD-DDDD"]
+EU_FORMATS = {
+    "D": (["LL LL DDDD", "L LL DDD", "LLL L DDDD", "LL L DDD", "LL*LL DDDD", "L*LL DDDD", "LLL*LL DD",
+           "LL*LL DDDE", "LL LL DDDH", "LLL*L DDD"], ["din"]),
+    "F": (["LL-DDD-LL"], ["din", "dejavu", "lib"]),
+    "I": (["LL DDD LL", "LLDDDLL"], ["din", "dejavu"]),
+    "E": (["DDDD LLL", "DDDDLLL"], ["din", "dejavu", "lib"]),
+    "NL": (["LL-DDD-L", "DD-LLL-D", "L-DDD-LL", "LL-DD-LL", "DD-LL-LL", "DDD-LL-D", "D-LLL-DD", "LL-LLL-D"],
+           ["din", "routed", "dejavu"]),
+    "PL": (["LL DDDDD", "LLL DDDD", "LL DDDLL", "LLL DDLL", "LL DDDDL", "LLL LLDD"], ["din", "dejavu", "lib"]),
+    "RO": (["L DD LLL", "L DDD LLL", "LL DD LLL", "LL DDD LLL"], ["din", "dejavu", "lib"]),
+    "B": (["D-LLL-DDD"], ["din", "routed", "dejavu"]),
+    "CZ": (["DLD DDDD", "DLL DDDD"], ["din", "dejavu"]),
+    "A": (["L DDDD L", "LL DDD LL", "LL-DDD LL"], ["din", "dejavu"]),
+    "P": (["LL-DD-LL", "DD-LL-DD"], ["din", "dejavu", "lib"]),
+}
+UK_PATTERNS = ["LLDD LLL", "LDDD LLL", "LLL DDDL"]
+
+
+def _eu_band(canvas, rng, code, band_w):
+    ph = canvas.shape[0]
+    blue = _jit(rng, (0, 51, 153), 25)
+    canvas[:, :band_w] = np.array(blue, np.float32)
+    img = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
+    d = ImageDraw.Draw(img)
+    cx, cy, r = band_w / 2, ph * 0.3, band_w * 0.3
+    yel = (255, 204, 0)
+    for k in range(12):
+        a = 2 * math.pi * k / 12
+        x, y = cx + r * math.cos(a), cy + r * math.sin(a)
+        s = max(1, band_w // 14)
+        d.ellipse([x - s, y - s, x + s, y + s], fill=yel)
+    canvas[:] = np.array(img).astype(np.float32)
+    _small_text(canvas, rng, code, (band_w * 0.1, ph * 0.6, band_w * 0.9, ph * 0.9), (250, 250, 250))
+
+
+def render_plate(rng, kind, bgs=None, glyphs=None):
+    """Return (RGB float32 plate image, label). kind in US, EU, UK, BR, MERCOSUR, US2, EU2, UK2, BR2, MERC2, GLYPH."""
+    if kind == "GLYPH":
+        return render_glyph_plate(rng, glyphs)
+    two = kind.endswith("2")
+    ph = 100
+    fg_font_fams = ["din", "bebas", "routed", "park", "dejavu", "lib"]
+    if kind in ("US", "US2"):
+        bg, fg = _pick(rng, US_COLORS)
+        bg, fg = _jit(rng, bg), _jit(rng, fg)
+        pw = int(ph * (rng.uniform(1.85, 2.15) if not two else rng.uniform(1.5, 1.8)))
+        c = _background(rng, pw, ph, bg, bgs)
+        if not two:
+            text = _rand_pattern(rng, _pick(rng, US_PATTERNS))
+            if rng.rand() < 0.3 and "-" not in text and " " not in text and len(text) > 4:
+                k = rng.randint(2, len(text) - 1)
+                text = text[:k] + _pick(rng, [" ", "-", " ", "."]) + text[k:]
+            rows = [text]
+            th = ph * rng.uniform(0.42, 0.58)
+            ty0 = ph * rng.uniform(0.22, 0.3)
+            row_boxes = [(ty0, ty0 + th)]
+        else:
+            rows = [_rand_pattern(rng, _pick(rng, ["DDD", "LL", "LLL", "DD", "XXX", "DDDD", "LLLL"])),
+                    _rand_pattern(rng, _pick(rng, ["DDD", "LLL", "DDDD", "XXX", "DD", "XXXX"]))]
+            th = ph * rng.uniform(0.3, 0.36)
+            y0 = ph * rng.uniform(0.16, 0.22)
+            gap = ph * rng.uniform(0.04, 0.1)
+            row_boxes = [(y0, y0 + th), (y0 + th + gap, y0 + 2 * th + gap)]
+        font = _font_for(rng, fg_font_fams)
+        for t, (y0, y1) in zip(rows, row_boxes):
+            put_text_line(c, rng, t, font, (pw * 0.06, pw * 0.94), y0, y1, fg)
+        sc = fg if rng.rand() < 0.6 else _jit(rng, _pick(rng, [(180, 20, 30), (20, 30, 110), (10, 10, 10)]))
+        if rng.rand() < 0.9:
+            _small_text(c, rng, _pick(rng, US_STATES), (pw * 0.15, ph * 0.03, pw * 0.85, ph * rng.uniform(0.12, 0.2)), sc)
+        if rng.rand() < 0.75:
+            _small_text(c, rng, _pick(rng, SLOGANS + US_STATES), (pw * 0.1, ph * 0.84, pw * 0.9, ph * rng.uniform(0.92, 0.97)), sc)
+        if rng.rand() < 0.5:
+            _sticker(c, rng)
+        c = _border_and_bolts(c, rng, fg)
+        return c, label_of("".join(rows))
+
+    if kind in ("EU", "EU2", "UK", "UK2"):
+        uk = kind.startswith("UK")
+        if uk:
+            code = _pick(rng, ["GB", "UK", "GB", ""])
+            bg = _jit(rng, _pick(rng, [(250, 210, 20), (245, 245, 245)]), 10)
+            fg = _jit(rng, (15, 15, 15), 10)
+            fams = ["din", "dejavu", "lib", "routed"]
+        else:
+            code = _pick(rng, list(EU_FORMATS.keys()))
+            bg = _jit(rng, (245, 245, 245), 12)
+            fg = _jit(rng, (15, 15, 15), 12)
+            if code == "B":
+                fg = _jit(rng, (160, 20, 30), 15)
+            if code == "NL" and rng.rand() < 0.8:
+                bg = _jit(rng, (250, 200, 20), 10)
+            fams = EU_FORMATS[code][1]
+        if not two:
+            pw = int(ph * rng.uniform(4.2, 5.0))
+        else:
+            pw = int(ph * rng.uniform(1.3, 1.65))
+        c = _background(rng, pw, ph, bg, None, style=_pick(rng, [0, 0, 0, 1, 2]))
+        band = int(pw * (rng.uniform(0.075, 0.095) if not two else rng.uniform(0.14, 0.18)))
+        has_band = (code != "") and rng.rand() < 0.92
+        if has_band:
+            _eu_band(c, rng, code if code else "GB", band)
+        x0 = (band if has_band else 0) + pw * 0.03
+        x1 = pw * 0.97
+        font = _font_for(rng, fams)
+        if not two:
+            if uk:
+                text = _rand_pattern(rng, _pick(rng, UK_PATTERNS))
+            else:
+                text = _rand_pattern(rng, _pick(rng, EU_FORMATS[code][0]))
+            th = ph * rng.uniform(0.62, 0.78)
+            y0 = (ph - th) / 2 + ph * rng.uniform(-0.04, 0.04)
+            put_text_line(c, rng, text, font, (x0, x1), y0, y0 + th, fg, max_stretch=(0.85, 1.3))
+            rows = [text]
+        else:
+            if uk:
+                top, bot = _rand_pattern(rng, _pick(rng, ["LLDD", "LDDD"])), _rand_pattern(rng, "LLL")
+            else:
+                sub = _pick(rng, [("LL LL", "DDDD"), ("L LL", "DDD"), ("LL-DDD", "LL"), ("LL", "DDDDD"),
+                                  ("LLL", "DDDD"), ("DD-LL", "LD"), ("L DD", "LLL"), ("LLL", "DDDL"),
+                                  ("LL DD", "LLL"), ("DDD", "LLL")])
+                top, bot = _rand_pattern(rng, sub[0]), _rand_pattern(rng, sub[1])
+            th = ph * rng.uniform(0.34, 0.4)
+            gap = ph * rng.uniform(0.04, 0.1)
+            y0 = (ph - 2 * th - gap) / 2
+            put_text_line(c, rng, top, font, (x0, x1), y0, y0 + th, fg)
+            put_text_line(c, rng, bot, font, (x0 if rng.rand() < 0.5 else pw * 0.05, x1), y0 + th + gap,
+                          y0 + 2 * th + gap, fg)
+            rows = [top, bot]
+        c = _border_and_bolts(c, rng, fg)
+        return c, label_of("".join(rows))
+
+    if kind in ("BR", "BR2"):
+        # old grey (or red commercial) plate with city line on top
+        if rng.rand() < 0.75:
+            bg, fg = _jit(rng, (185, 185, 185), 30), _jit(rng, (25, 25, 25), 20)
+        else:
+            bg, fg = _jit(rng, (170, 25, 30), 25), _jit(rng, (240, 240, 240), 15)
+        pw = int(ph * (rng.uniform(2.9, 3.3) if not two else rng.uniform(1.1, 1.4)))
+        c = _background(rng, pw, ph, bg, None, style=_pick(rng, [0, 0, 1, 2]))
+        if rng.rand() < 0.85:
+            _small_text(c, rng, _pick(rng, BR_CITIES), (pw * 0.15, ph * 0.05, pw * 0.85, ph * 0.2), fg)
+        font = _font_for(rng, ["din", "routed", "bebas", "dejavu"])
+        if not two:
+            text = _rand_pattern(rng, _pick(rng, ["LLL-DDDD", "LLL.DDDD", "LLL DDDD"]))
+            y0 = ph * rng.uniform(0.26, 0.32)
+            put_text_line(c, rng, text, font, (pw * 0.04, pw * 0.96), y0, ph * rng.uniform(0.86, 0.93), fg,
+                          max_stretch=(0.85, 1.3))
+            rows = [text]
+        else:
+            top, bot = _rand_pattern(rng, "LLL"), _rand_pattern(rng, "DDDD")
+            put_text_line(c, rng, top, font, (pw * 0.1, pw * 0.9), ph * 0.25, ph * 0.55, fg)
+            put_text_line(c, rng, bot, font, (pw * 0.06, pw * 0.94), ph * 0.6, ph * 0.92, fg)
+            rows = [top, bot]
+        c = _border_and_bolts(c, rng, fg)
+        return c, label_of("".join(rows))
+
+    if kind in ("MERCOSUR", "MERC2"):
+        bg, fg = _jit(rng, (245, 245, 245), 10), _jit(rng, _pick(rng, [(15, 15, 15), (15, 15, 15), (170, 20, 30),
+                                                                       (20, 90, 40), (20, 40, 150)]), 10)
+        pw = int(ph * (rng.uniform(2.9, 3.3) if not two else rng.uniform(1.1, 1.4)))
+        c = _background(rng, pw, ph, bg, None, style=_pick(rng, [0, 0, 1, 3]))
+        bh = int(ph * rng.uniform(0.18, 0.24))
+        c[:bh] = np.array(_jit(rng, (0, 50, 160), 20), np.float32)
+        _small_text(c, rng, "BRASIL", (pw * 0.35, bh * 0.2, pw * 0.65, bh * 0.85), (250, 250, 250))
+        c[bh // 4:bh * 3 // 4, int(pw * 0.86):int(pw * 0.94)] = np.array((30, 150, 60), np.float32)
+        font = _font_for(rng, ["din", "routed", "dejavu", "lib"])
+        if not two:
+            text = _rand_pattern(rng, "LLLDLDD")
+            if rng.rand() < 0.2:
+                text = text[:3] + " " + text[3:]
+            put_text_line(c, rng, text, font, (pw * 0.05, pw * 0.95), bh + ph * 0.1, ph * 0.9, fg,
+                          max_stretch=(0.85, 1.3))
+            rows = [text]
+        else:
+            top, bot = _rand_pattern(rng, "LLL"), _rand_pattern(rng, "DLDD")
+            put_text_line(c, rng, top, font, (pw * 0.1, pw * 0.9), bh + ph * 0.06, bh + ph * 0.36, fg)
+            put_text_line(c, rng, bot, font, (pw * 0.06, pw * 0.94), bh + ph * 0.42, ph * 0.93, fg)
+            rows = [top, bot]
+        c = _border_and_bolts(c, rng, fg)
+        return c, label_of("".join(rows))
+    raise ValueError(kind)
+
+
+# ---------------------------------------------------------------- glyph collage plates
+
+def load_glyphs(root):
+    """{set: {char: [uint8 arrays]}} from plate-chars/{gb,br}; label = first char of file name."""
+    out = {}
+    for s in ("gb", "br"):
+        d = {}
+        for f in sorted(glob.glob(os.path.join(root, s, "*.jpg"))):
+            ch = os.path.basename(f)[0].upper()
+            if ch not in ALPHABET:
+                continue
+            im = cv2.imread(f, cv2.IMREAD_GRAYSCALE)
+            if im is None:
+                continue
+            d.setdefault(ch, []).append(im)
+        out[s] = d
+    return out
+
+
+def _norm_glyph(g, bgv, inkv):
+    b = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]]).astype(np.float32)
+    gb = float(np.median(b))
+    gi = float(np.percentile(g, 3)) if gb > 110 else float(np.percentile(g, 97))
+    if abs(gb - gi) < 20:
+        gi = gb - 60 if gb > 110 else gb + 60
+    t = (g.astype(np.float32) - gb) / (gi - gb)
+    return np.clip(bgv + t * (inkv - bgv), 0, 255)
+
+
+def render_glyph_plate(rng, glyphs):
+    """Plate made of real glyph crops (UK or Brazilian glyph style)."""
+    s = "gb" if rng.rand() < 0.6 else "br"
+    avail = glyphs[s]
+    if s == "gb":
+        pats = UK_PATTERNS + ["LL DDD LL", "DDDD LLL", "LL-DDD-LL", "L DD LLL", "LLL DDDD", "LL DDDDD", "DD-LLL-D"]
+    else:
+        pats = ["LLL-DDDD", "LLL DDDD", "LLLDLDD", "LLL.DDDD"]
+    two = rng.rand() < 0.15
+    text = _rand_pattern(rng, _pick(rng, pats))
+    text = "".join(ch if (ch not in ALPHABET or ch in avail) else _pick(rng, sorted(avail.keys())) for ch in text)
+    dark_text = rng.rand() < 0.85
+    bgv, inkv = (rng.uniform(150, 245), rng.uniform(0, 70)) if dark_text else (rng.uniform(10, 80), rng.uniform(170, 250))
+    gh = 60
+
+    def line(t):
+        parts = []
+        for ch in t:
+            if ch in " -.":
+                w = int(gh * (0.35 if ch == " " else 0.3))
+                p = np.full((gh, w), bgv, np.float32)
+                if ch == "-":
+                    p[int(gh * 0.45):int(gh * 0.55), w // 5:w - w // 5] = inkv
+                elif ch == ".":
+                    p[int(gh * 0.45):int(gh * 0.58), w // 3:w - w // 3] = inkv
+                parts.append(p)
+                continue
+            g = _pick(rng, avail[ch])
+            g = _norm_glyph(g, bgv, inkv)
+            w = max(4, int(g.shape[1] * gh / g.shape[0]))
+            parts.append(cv2.resize(g, (w, gh)))
+            parts.append(np.full((gh, rng.randint(0, 6)), bgv, np.float32))
+        return np.concatenate(parts, 1)
+
+    if not two:
+        rows = [line(text)]
+    else:
+        k = max(2, len(label_of(text)) // 2)
+        t2 = label_of(text)
+        rows = [line(t2[:k]), line(t2[k:])]
+        text = t2
+    W = max(r.shape[1] for r in rows)
+    padx = int(W * rng.uniform(0.04, 0.12))
+    pady = int(gh * rng.uniform(0.15, 0.35))
+    gap = int(gh * rng.uniform(0.08, 0.2))
+    H = pady * 2 + gh * len(rows) + gap * (len(rows) - 1)
+    c = np.full((H, W + 2 * padx), bgv, np.float32)
+    y = pady
+    for r in rows:
+        x = padx + (W - r.shape[1]) // 2
+        c[y:y + gh, x:x + r.shape[1]] = r
+        y += gh + gap
+    c = np.repeat(c[:, :, None], 3, 2)
+    if rng.rand() < 0.5:
+        c = _border_and_bolts(c, rng, (inkv, inkv, inkv))
+    return c, label_of(text)
+
+
+# ---------------------------------------------------------------- composition / augmentation
+
+def to_grey(rgb, rng):
+    w = np.array([0.299, 0.587, 0.114]) + rng.uniform(-0.08, 0.08, 3)
+    w = np.clip(w, 0.02, None)
+    w = w / w.sum()
+    return np.clip(rgb @ w.astype(np.float32), 0, 255).astype(np.uint8)
+
+
+def load_backgrounds(root, n=200, seed=0):
+    files = sorted(glob.glob(os.path.join(root, "*.jpg")) + glob.glob(os.path.join(root, "*.png")))
+    r = np.random.RandomState(seed)
+    if len(files) > n:
+        files = [files[i] for i in sorted(r.choice(len(files), n, replace=False))]
+    out = []
+    for f in files:
+        im = cv2.imread(f, cv2.IMREAD_GRAYSCALE)
+        if im is None:
+            continue
+        s = 320.0 / max(im.shape)
+        out.append(cv2.resize(im, (int(im.shape[1] * s), int(im.shape[0] * s)), interpolation=cv2.INTER_AREA))
+    return out
+
+
+def _bg_canvas(rng, bgs):
+    if bgs and rng.rand() < 0.75:
+        b = _pick(rng, bgs)
+        h, w = b.shape
+        ch = rng.randint(max(8, h // 8), max(9, h // 2))
+        cw = ch * 3
+        if cw >= w:
+            cw = w - 1
+        y, x = rng.randint(0, h - ch), rng.randint(0, w - cw)
+        p = cv2.resize(b[y:y + ch, x:x + cw], (OUT_W, OUT_H)).astype(np.float32)
+    else:
+        p = np.full((OUT_H, OUT_W), rng.uniform(0, 255), np.float32)
+        p += rng.normal(0, rng.uniform(0, 20), p.shape).astype(np.float32)
+    return p
+
+
+def compose(plate, rng, bgs=None, geo=1.0, photo=1.0):
+    """plate: grey uint8 [h,w] (the plate itself). Returns uint8 [64,192] reader input.
+
+    The plate is warped (rotation, perspective, shear), its axis-aligned box is the 'detector box', which is
+    expanded by CROP_MARGIN (+jitter) per side and stretched to 192x64.
+    """
+    h, w = plate.shape[:2]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    # geometry in a normalised frame with the plate centred at 0
+    ang = math.radians(rng.normal(0, 4) if rng.rand() < 0.85 else rng.uniform(-10, 10)) * geo
+    ang = max(-math.radians(10), min(math.radians(10), ang))
+    shear = rng.normal(0, 0.06) * geo
+    pts = src - np.float32([w / 2, h / 2])
+    pts[:, 0] += shear * pts[:, 1]
+    # perspective: scale left/right edge heights differently, top/bottom widths differently
+    px = rng.normal(0, 0.06) * geo
+    py = rng.normal(0, 0.04) * geo
+    pts[:, 1] *= 1 + px * np.sign(pts[:, 0])
+    pts[:, 0] *= 1 + py * np.sign(pts[:, 1])
+    ca, sa = math.cos(ang), math.sin(ang)
+    pts = pts @ np.float32([[ca, sa], [-sa, ca]])
+    x0, y0 = pts.min(0)
+    x1, y1 = pts.max(0)
+    bw, bh = x1 - x0, y1 - y0
+    mj = [CROP_MARGIN + rng.uniform(*MARGIN_JITTER) * geo for _ in range(4)]
+    cx0, cx1 = x0 - mj[0] * bw, x1 + mj[1] * bw
+    cy0, cy1 = y0 - mj[2] * bh, y1 + mj[3] * bh
+    dst = np.empty_like(pts)
+    dst[:, 0] = (pts[:, 0] - cx0) / (cx1 - cx0) * OUT_W
+    dst[:, 1] = (pts[:, 1] - cy0) / (cy1 - cy0) * OUT_H
+    M = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
+    # pre-shrink large plates to limit aliasing
+    scale = min(1.0, 2.0 * OUT_W / w)
+    if scale < 0.99:
+        pl = cv2.resize(plate, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+        S = np.float32([[1 / scale, 0, 0], [0, 1 / scale, 0], [0, 0, 1]])
+        M = M @ S
+    else:
+        pl = plate
+    canvas = _bg_canvas(rng, bgs)
+    warped = cv2.warpPerspective(pl.astype(np.float32), M, (OUT_W, OUT_H), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    mask = cv2.warpPerspective(np.ones(pl.shape[:2], np.float32), M, (OUT_W, OUT_H), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    img = canvas * (1 - mask) + warped * mask
+    return photometric(img, rng, photo)
+
+
+def photometric(img, rng, strength=1.0):
+    img = img.astype(np.float32)
+    if strength <= 0:
+        return np.clip(img, 0, 255).astype(np.uint8)
+    H, W = img.shape
+    # shadows: a darker half-plane
+    if rng.rand() < 0.25 * strength:
+        yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+        a = rng.uniform(0, 2 * math.pi)
+        d = (xx - rng.uniform(0, W)) * math.cos(a) + (yy - rng.uniform(0, H)) * math.sin(a) * 3
+        m = (d > 0).astype(np.float32)
+        m = cv2.GaussianBlur(m, (0, 0), rng.uniform(0.5, 4))
+        img = img * (1 - m * rng.uniform(0.3, 0.7))
+    # dirt blotches
+    if rng.rand() < 0.2 * strength:
+        for _ in range(rng.randint(1, 6)):
+            cx, cy = rng.uniform(0, W), rng.uniform(0, H)
+            r = rng.uniform(2, 10)
+            yy, xx = np.ogrid[0:H, 0:W]
+            m = np.exp(-(((xx - cx) ** 2 + ((yy - cy) * 1.5) ** 2) / (2 * r * r))).astype(np.float32)
+            img = img * (1 - m * rng.uniform(0.2, 0.6)) + m * rng.uniform(0.2, 0.6) * rng.uniform(40, 120)
+    # night / IR look: strong contrast curve
+    if rng.rand() < 0.15 * strength:
+        lo, hi = np.percentile(img, 5), np.percentile(img, 95)
+        img = (img - lo) / max(1.0, hi - lo)
+        img = 1 / (1 + np.exp(-(img - 0.5) * rng.uniform(5, 12)))
+        img = img * 255
+    # brightness / contrast / gamma
+    if rng.rand() < 0.8:
+        c = rng.uniform(0.35, 1.3) if rng.rand() < 0.3 else rng.uniform(0.7, 1.15)
+        m = img.mean()
+        img = (img - m) * c + m + rng.uniform(-50, 50)
+        img = np.clip(img, 0, 255)
+        img = 255.0 * (img / 255.0) ** rng.uniform(0.6, 1.6)
+    if rng.rand() < 0.06:
+        img = 255 - img
+    # low resolution
+    if rng.rand() < 0.4 * strength:
+        s = rng.uniform(0.3, 0.8)
+        small = cv2.resize(img, (max(8, int(W * s)), max(4, int(H * s * rng.uniform(0.8, 1.2)))),
+                           interpolation=cv2.INTER_AREA)
+        img = cv2.resize(small, (W, H), interpolation=cv2.INTER_LINEAR)
+    # blur (gaussian or horizontal motion)
+    r = rng.rand()
+    if r < 0.3 * strength:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.6))
+    elif r < 0.4 * strength:
+        k = rng.randint(2, 7)
+        ker = np.zeros((k, k), np.float32)
+        if rng.rand() < 0.5:
+            ker[k // 2, :] = 1.0 / k
+        else:
+            ker[:, k // 2] = 1.0 / k
+        img = cv2.filter2D(img, -1, ker)
+    # noise
+    if rng.rand() < 0.5 * strength:
+        img = img + rng.normal(0, rng.uniform(2, 14), img.shape).astype(np.float32)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    # jpeg artefacts
+    if rng.rand() < 0.35 * strength:
+        ok, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.uniform(12, 70))])
+        if ok:
+            img = cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE)
+    return img
+
+
+SYNTH_KINDS = ["US", "EU", "UK", "BR", "MERCOSUR", "US2", "EU2", "UK2", "BR2", "MERC2", "GLYPH"]
+SYNTH_WEIGHTS = np.array([0.17, 0.30, 0.07, 0.05, 0.08, 0.05, 0.05, 0.03, 0.02, 0.03, 0.15])
+SYNTH_WEIGHTS = SYNTH_WEIGHTS / SYNTH_WEIGHTS.sum()
+
+
+def kind_weights(two_row_boost=1.0):
+    if two_row_boost == 1.0:
+        return SYNTH_WEIGHTS  # exactly the default mix (keeps seeded pools bit-identical)
+    w = np.array([v * (two_row_boost if k.endswith("2") else 1.0) for k, v in zip(SYNTH_KINDS, SYNTH_WEIGHTS)])
+    return w / w.sum()
+
+
+def make_plate(rng, bgs=None, glyphs=None, kind=None, weights=None):
+    """Random clean plate as grey uint8 (height ~100 px), label, kind."""
+    if kind is None:
+        kind = SYNTH_KINDS[rng.choice(len(SYNTH_KINDS), p=SYNTH_WEIGHTS if weights is None else weights)]
+    if kind == "GLYPH" and not glyphs:
+        kind = "EU"
+    rgb, label = render_plate(rng, kind, bgs, glyphs)
+    g = to_grey(rgb, rng)
+    # store at a bounded size (keeps the in-memory pool small)
+    s = min(1.0, 260.0 / g.shape[1], 120.0 / g.shape[0])
+    if s < 1:
+        g = cv2.resize(g, (max(1, int(g.shape[1] * s)), max(1, int(g.shape[0] * s))), interpolation=cv2.INTER_AREA)
+    return g, label, kind
+
+
+if __name__ == "__main__":
+    # preview: python3 models/train/synth/platesynth.py /tmp/synth_preview.png
+    import sys
+    out = sys.argv[1] if len(sys.argv) > 1 else "/tmp/synth_preview.png"
+    root = os.path.join(os.path.dirname(__file__), "../../../../shared/datasets")
+    rng = np.random.RandomState(0)
+    bgs = load_backgrounds(os.path.join(root, "backgrounds/images"), n=40)
+    glyphs = load_glyphs(os.path.join(root, "plate-chars"))
+    tiles = []
+    for i in range(40):
+        kind = SYNTH_KINDS[i % len(SYNTH_KINDS)]
+        g, lab, k = make_plate(rng, bgs, glyphs, kind)
+        x = compose(g, rng, bgs)
+        t = np.full((80, 200), 255, np.uint8)
+        t[:64, :192] = x
+        cv2.putText(t, f"{k}:{lab}", (2, 77), cv2.FONT_HERSHEY_SIMPLEX, 0.4, 0, 1)
+        tiles.append(t)
+    rows = [np.concatenate(tiles[i:i + 5], 1) for i in range(0, 40, 5)]
+    cv2.imwrite(out, np.concatenate(rows, 0))
+    print("wrote", out)

@@ -1,0 +1,60 @@
+/**
+ * Plate detection over one or more letterbox sizes. One pass at the detector's native size finds plates of
+ * the sizes it was trained on; a second, larger pass (regular mode, images bigger than the first size) finds
+ * the small, distant plates the first pass shrinks below the detector's reach. The vendor describes fast
+ * mode as "one detection pass": this is the other pass. Passes are merged by NMS in image coordinates.
+ */
+import type { InferenceSession } from 'onnxruntime-node';
+import { type AxisScale, clampBox, composeScale, roundBox, unscaleBox } from './box-map.js';
+import type { RawImage } from './crop.js';
+import { buildDetectorInput } from './decode.js';
+import { type Detection, type NmsOptions, nonMaxSuppression, parseDetections } from './nms.js';
+import { runSession } from './onnx-session.js';
+import type { Box } from './types.js';
+
+export interface PlateDetection extends Detection {
+  /** `box` is in upload coordinates (floats); this is the same clamped and rounded for the wire. */
+  imageBox: Box;
+}
+
+export interface DetectInput {
+  raw: RawImage;
+  /** Upload -> decoded pixels. */
+  toRaw: AxisScale;
+  width: number;
+  height: number;
+}
+
+export async function detectPlates(
+  session: InferenceSession,
+  img: DetectInput,
+  sizes: readonly number[],
+  nms: NmsOptions,
+  tight: boolean,
+): Promise<{ detections: PlateDetection[]; ms: number }> {
+  const found: Detection[] = [];
+  let ms = 0;
+  for (const size of sizes) {
+    const input = await buildDetectorInput(img.raw, size, tight);
+    const { canvasWidth: cw, canvasHeight: ch } = input.letterbox;
+    const out = await runSession(session, 'images', input.tensor, [1, 3, ch, cw], 'detections');
+    ms += out.ms;
+    const toTensor = composeScale(img.toRaw, input.letterbox);
+    for (const d of parseDetections(out.data, nms.scoreThreshold, out.dims[2] ?? 5)) {
+      found.push({ box: unscaleBox(d.box, toTensor), score: d.score });
+    }
+  }
+  const detections = nonMaxSuppression(found, nms.iouThreshold, Number.POSITIVE_INFINITY, nms.preNmsTopK)
+    .map((d) => ({ ...d, imageBox: roundBox(clampBox(d.box, img.width, img.height)) }))
+    // A box lying in the letterbox padding clamps to nothing: drop it before paying for a read.
+    .filter((d) => d.imageBox.xmax - d.imageBox.xmin >= 1 && d.imageBox.ymax - d.imageBox.ymin >= 1)
+    .slice(0, nms.maxDetections);
+  return { detections, ms };
+}
+
+/** Sizes to run: the mode's sizes, skipping a larger pass that would only upscale the image. */
+export function passSizes(sizes: readonly number[], longestSide: number): number[] {
+  const [first, ...rest] = sizes;
+  if (first === undefined) return [];
+  return [first, ...rest.filter((s) => longestSide > first && s > first)];
+}
