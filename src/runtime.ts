@@ -70,5 +70,6 @@ export async function createRecognitionQueue(config: Config, engine?: Engine): P
   };
   if (config.redis.url) return new BullRecognitionQueue(config.redis.url, limits);
   if (engine) return new LocalRecognitionQueue(engine, limits, false);
-  return new LocalRecognitionQueue(await createEngine(config), limits);
+  // The API listens while models load; /readiness/ reports false until they are in (SDK health probe).
+  return new LocalRecognitionQueue(await createEngine(config, false), limits);
 }
