@@ -16,11 +16,23 @@ export async function createEngine(config: Config, waitUntilLoaded = true): Prom
     maxPixels: config.upload.maxPixels,
     maxQueue: config.queue.maxPending,
   });
-  if (waitUntilLoaded) await engine.started;
-  else
-    engine.started.catch((err: unknown) => {
-      process.stderr.write(`engine failed to load models: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    });
-  return engine;
+  if (waitUntilLoaded) {
+    await engine.started;
+    return engine;
+  }
+  // Closing during warm-up aborts the loads too; only a load failure of a live engine is fatal.
+  let closing = false;
+  engine.started.catch((err: unknown) => {
+    if (closing) return;
+    process.stderr.write(`engine failed to load models: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+  return {
+    recognise: (image, options) => engine.recognise(image, options),
+    ready: () => engine.ready(),
+    close: async () => {
+      closing = true;
+      await engine.close();
+    },
+  };
 }
