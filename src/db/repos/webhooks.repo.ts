@@ -7,41 +7,36 @@ const PUBLIC_TARGET_COLUMNS = ['id', 'url', 'event', 'with_image', 'source', 'co
 
 export type PublicWebhookTarget = Omit<WebhookTarget, 'secret' | 'account_id'>;
 
-export async function insertTarget(
-  db: Db,
-  v: { accountId: number; url: string; event: string; withImage: boolean; secret: string; source: 'api' | 'env'; createdAt: Date },
-): Promise<WebhookTarget> {
-  return db
-    .insertInto('webhook_targets')
-    .values({
-      account_id: v.accountId,
-      url: v.url,
-      event: v.event,
-      with_image: v.withImage,
-      secret: v.secret,
-      source: v.source,
-      created_at: v.createdAt,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+interface NewTarget {
+  accountId: number;
+  url: string;
+  event: string;
+  withImage: boolean;
+  secret: string;
+  createdAt: Date;
+}
+
+function targetRow(v: NewTarget, source: 'api' | 'env') {
+  return {
+    account_id: v.accountId,
+    url: v.url,
+    event: v.event,
+    with_image: v.withImage,
+    secret: v.secret,
+    source,
+    created_at: v.createdAt,
+  };
+}
+
+export async function insertTarget(db: Db, v: NewTarget & { source: 'api' | 'env' }): Promise<WebhookTarget> {
+  return db.insertInto('webhook_targets').values(targetRow(v, v.source)).returningAll().executeTakeFirstOrThrow();
 }
 
 /** Env targets are unique per (account, url, event) by a partial index, so concurrent starts insert once. */
-export async function insertEnvTargetIfMissing(
-  db: Db,
-  v: { accountId: number; url: string; event: string; withImage: boolean; secret: string; createdAt: Date },
-): Promise<WebhookTarget | undefined> {
+export async function insertEnvTargetIfMissing(db: Db, v: NewTarget): Promise<WebhookTarget | undefined> {
   return db
     .insertInto('webhook_targets')
-    .values({
-      account_id: v.accountId,
-      url: v.url,
-      event: v.event,
-      with_image: v.withImage,
-      secret: v.secret,
-      source: 'env',
-      created_at: v.createdAt,
-    })
+    .values(targetRow(v, 'env'))
     .onConflict((oc) => oc.columns(['account_id', 'url', 'event']).where('source', '=', 'env').doNothing())
     .returningAll()
     .executeTakeFirst();
