@@ -44,6 +44,11 @@ const EnvSchema = z.object({
   SDK_MAX_CALLS: int(0),
   WEBHOOK_URLS: csv,
   WEBHOOK_WITH_IMAGE: flag.default(false),
+  /** SDK: signing secret for WEBHOOK_URLS targets (`whsec_` + base64), so receivers can verify; unset = random. */
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, 'must be whsec_ followed by base64 of at least 16 bytes')
+    .optional(),
   WEBHOOK_RETRY_DELAYS_MS: z
     .string()
     .default('10000,60000,300000,1800000')
@@ -98,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhooks: {
       envUrls: e.WEBHOOK_URLS,
       envWithImage: e.WEBHOOK_WITH_IMAGE,
+      envSecret: e.WEBHOOK_SECRET,
       retryDelaysMs: e.WEBHOOK_RETRY_DELAYS_MS,
       maxFailures: e.WEBHOOK_MAX_FAILURES,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,

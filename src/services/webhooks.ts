@@ -86,11 +86,19 @@ export async function listDeliveries(ctx: ServiceContext, accountId: number, tar
  * secrets and failure counts. These URLs come from the operator, so they are not held to the public-address
  * rule (on-prem receivers usually sit on private networks); delivery to them allows private addresses too.
  */
-export async function syncEnvTargets(ctx: ServiceContext, accountId: number, urls: string[], withImage: boolean) {
+export async function syncEnvTargets(
+  ctx: ServiceContext,
+  accountId: number,
+  urls: string[],
+  withImage: boolean,
+  secret?: string,
+) {
   const wanted = new Set<string>();
   for (const raw of urls) wanted.add((await assertPublicUrl(raw, true)).toString());
   const existing = await listTargetsBySource(ctx.db, accountId, 'env');
-  const stale = existing.filter((t) => !wanted.has(t.url) || t.with_image !== withImage || t.event !== 'image.done');
+  const stale = existing.filter(
+    (t) => !wanted.has(t.url) || t.with_image !== withImage || t.event !== 'image.done' || (secret !== undefined && t.secret !== secret),
+  );
   const removed = await deleteTargets(
     ctx.db,
     stale.map((t) => t.id),
@@ -104,7 +112,7 @@ export async function syncEnvTargets(ctx: ServiceContext, accountId: number, url
       url,
       event: 'image.done',
       withImage,
-      secret: generateWebhookSecret(),
+      secret: secret ?? generateWebhookSecret(),
       createdAt: ctx.clock(),
     });
     if (row) created++;

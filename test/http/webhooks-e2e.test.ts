@@ -145,9 +145,10 @@ describe('usage.warning', () => {
 });
 
 describe('SDK WEBHOOK_URLS', () => {
-  it('delivers image.done to the configured URLs with no API call to set them up', async () => {
+  it('delivers image.done to the configured URLs, signed with WEBHOOK_SECRET, with no API call to set them up', async () => {
     const sdkReceiver = await startReceiver();
-    const sdk = await startTestServer({ PROFILE: 'sdk', WEBHOOK_URLS: sdkReceiver.url });
+    const secret = `whsec_${Buffer.from('sdk-shared-secret-32-bytes-long!').toString('base64')}`;
+    const sdk = await startTestServer({ PROFILE: 'sdk', WEBHOOK_URLS: sdkReceiver.url, WEBHOOK_SECRET: secret });
     try {
       const info = await (await fetch(sdk.url('/info/'))).json();
       expect(info.webhooks).toEqual([sdkReceiver.url]);
@@ -155,6 +156,7 @@ describe('SDK WEBHOOK_URLS', () => {
       expect(res.status).toBe(200);
       const [r] = await sdkReceiver.waitFor(1);
       expect(JSON.parse(r?.body.toString() ?? '{}').data.filename).toBe('car.jpg');
+      expect(verifyWebhook(secret, r?.headers as Record<string, string>, r?.body ?? '', { now: new Date() })).toEqual({ ok: true });
     } finally {
       await sdk.stop();
       await sdkReceiver.close();

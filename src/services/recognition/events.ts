@@ -62,5 +62,6 @@ export async function registerWebhookJobs(ctx: ServiceContext, jobs: JobQueue, m
 
 /** SDK profile: WEBHOOK_URLS from the environment become the local account's targets at each start. */
 export async function syncSdkWebhooks(ctx: ServiceContext, accountId: number): Promise<void> {
-  await syncEnvTargets(ctx, accountId, ctx.config.webhooks.envUrls, ctx.config.webhooks.envWithImage);
+  const { envUrls, envWithImage, envSecret } = ctx.config.webhooks;
+  await syncEnvTargets(ctx, accountId, envUrls, envWithImage, envSecret);
 }
