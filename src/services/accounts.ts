@@ -3,6 +3,7 @@ import {
   findAccount,
   findAccountByName,
   insertAccount,
+  updateAccountQuota,
 } from '../db/repos/accounts.repo.js';
 import {
   findActiveTokenByPrefix,
@@ -82,6 +83,10 @@ export async function ensureBootstrapAccount(ctx: ServiceContext): Promise<{ pri
 /** The SDK profile has no accounts on the wire; usage and webhooks hang off one local account. */
 export async function ensureLocalAccount(ctx: ServiceContext): Promise<Account> {
   const existing = await findAccountByName(ctx.db, 'sdk-local');
+  // SDK_MAX_CALLS is configuration, not stored state: a restart with a new value applies it.
+  if (existing && existing.monthly_quota !== ctx.config.sdk.maxCalls) {
+    return updateAccountQuota(ctx.db, existing.id, ctx.config.sdk.maxCalls);
+  }
   if (existing) return existing;
   return insertAccount(ctx.db, {
     name: 'sdk-local',

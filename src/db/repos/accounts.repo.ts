@@ -32,3 +32,12 @@ export async function countAccounts(db: Db): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+export async function updateAccountQuota(db: Db, id: number, monthlyQuota: number): Promise<Account> {
+  return db
+    .updateTable('accounts')
+    .set({ monthly_quota: monthlyQuota })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
