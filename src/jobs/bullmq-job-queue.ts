@@ -1,7 +1,8 @@
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { type JobHandler, type JobOptions, type JobQueue, PermanentJobError } from './job-queue.js';
+import { QUEUE_PREFIX, createRedis } from './redis.js';
 
 /**
  * JobQueue over BullMQ: one Queue per job name, one Worker per registered processor. Retry delays travel with
@@ -42,9 +43,8 @@ export class BullMqJobQueue implements JobQueue {
   private closed = false;
 
   constructor(private readonly options: BullMqJobQueueOptions) {
-    this.prefix = options.prefix ?? 'platewise';
-    // BullMQ requires maxRetriesPerRequest: null so blocking commands are not cut off while Redis reconnects.
-    this.connection = new Redis(options.url, { maxRetriesPerRequest: null });
+    this.prefix = options.prefix ?? QUEUE_PREFIX;
+    this.connection = createRedis(options.url);
     this.connection.on('error', (err) => options.log?.error({ err }, 'redis connection error'));
   }
 

@@ -2,7 +2,7 @@ import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/app-env.js';
 import { currentCalls } from '../../services/usage.js';
 import type { AppDeps } from '../deps.js';
-import { listWebhookUrls } from './webhook-urls.js';
+import { listTargets } from '../../services/webhooks.js';
 
 
 const Info = z
@@ -40,7 +40,7 @@ export function registerSdkInfo(app: OpenAPIHono<AppEnv>, deps: AppDeps, version
         license_key: deps.ctx.config.sdk.licenseKey,
         total_calls: deps.ctx.config.sdk.maxCalls,
         usage: { calls: await currentCalls(deps.ctx, account) },
-        webhooks: await listWebhookUrls(deps.ctx, account.id),
+        webhooks: (await listTargets(deps.ctx, account.id)).map((t) => t.url),
       },
       200,
     ),
