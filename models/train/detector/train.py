@@ -9,7 +9,6 @@ weights are checkpointed and (unless --export-at-end-only) exported to --out, an
 "plate-detector" in models/manifest.json is rewritten with the file's sha256 and the chosen threshold.
 """
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -22,6 +21,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from manifest import file_sha256, update_manifest_entry  # noqa: E402
 import data  # noqa: E402
 from model import PlateDet, decode  # noqa: E402
 
@@ -229,32 +230,13 @@ def evaluate(net, val, device, size):
 
 # ---------------------------------------------------------------------------------------------
 
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def write_manifest(onnx_path, threshold):
-    man_path = os.path.join(os.path.dirname(os.path.abspath(onnx_path)), "manifest.json")
-    man = {}
-    if os.path.exists(man_path):
-        with open(man_path) as f:
-            man = json.load(f)
-    man["plate-detector"] = {
-        "file": os.path.basename(onnx_path), "sha256": sha256(onnx_path),
+    update_manifest_entry(onnx_path, "plate-detector", {
         "input": {"name": "images", "layout": "NCHW", "channels": 3, "range": [0, 1], "pad_value": 0.5,
                   "stride": 32, "default_size": 640, "fast_size": 416},
         "output": {"name": "detections", "format": "x1y1x2y2score"},
         "recommended_threshold": round(float(threshold), 3),
-    }
-    tmp = man_path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(man, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, man_path)
+    })
 
 
 def do_export(state, out, threshold, metrics, args):
@@ -265,7 +247,7 @@ def do_export(state, out, threshold, metrics, args):
     export(net, tmp)
     os.replace(tmp, out)
     write_manifest(out, threshold)
-    info = dict(metrics=metrics, onnx_bytes=os.path.getsize(out), sha256=sha256(out), args=vars(args),
+    info = dict(metrics=metrics, onnx_bytes=os.path.getsize(out), sha256=file_sha256(out), args=vars(args),
                 params=sum(p.numel() for p in net.parameters()))
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "last_export.json"), "w") as f:
         json.dump(info, f, indent=2)

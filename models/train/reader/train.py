@@ -40,7 +40,9 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "../../.."))
 sys.path.insert(0, os.path.join(REPO, "models/train/synth"))
+sys.path.insert(0, os.path.join(REPO, "models/train"))
 import platesynth as ps  # noqa: E402
+from manifest import file_sha256, update_manifest_entry  # noqa: E402
 
 ALPHABET = ps.ALPHABET
 DATA = os.path.join(REPO, "../shared/datasets")
@@ -228,28 +230,17 @@ def export_onnx(model, out_path):
     d.dim_value = T_STEPS
     onnx.checker.check_model(m)
     onnx.save(m, out_path)
-    sha = hashlib.sha256(open(out_path, "rb").read()).hexdigest()
+    sha = file_sha256(out_path)
     return sha
 
 
 def update_manifest(out_path, sha):
-    man_path = os.path.join(os.path.dirname(os.path.abspath(out_path)), "manifest.json")
-    man = {}
-    if os.path.exists(man_path):
-        with open(man_path) as f:
-            man = json.load(f)
-    man["plate-reader"] = {
-        "file": os.path.basename(out_path),
-        "sha256": sha,
+    written = update_manifest_entry(out_path, "plate-reader", {
         "input": {"name": "images", "layout": "NCHW", "channels": 1, "height": H, "width": W, "range": [0, 1]},
         "output": {"name": "logits", "format": "ctc_log_softmax", "blank": 0, "alphabet": ALPHABET},
         "crop_margin": ps.CROP_MARGIN,
-    }
-    tmp = man_path + ".tmp-reader"
-    with open(tmp, "w") as f:
-        json.dump(man, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, man_path)
+    })
+    assert written == sha, "the exported file changed while the manifest was written"
 
 
 # ------------------------------------------------------------------ main
