@@ -1,7 +1,6 @@
 import type { Config } from './config.js';
 import { createEngine } from './engine/create-engine.js';
 import { startRecognitionWorker } from './jobs/recognition-worker.js';
-import { createMetrics } from './metrics.js';
 import { createRuntime } from './runtime.js';
 import { registerWebhookJobs } from './services/recognition/events.js';
 import { stopOnSignals } from './shutdown.js';
@@ -20,7 +19,7 @@ export async function startWorker(config: Config) {
     concurrency: config.engine.workers,
     log: runtime.ctx.log,
   });
-  await registerWebhookJobs(runtime.ctx, runtime.jobs, createMetrics(() => 0));
+  await registerWebhookJobs(runtime.ctx, runtime.jobs);
   runtime.ctx.log.info({ workers: config.engine.workers }, 'worker started');
 
   async function stop() {
