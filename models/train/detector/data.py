@@ -353,17 +353,17 @@ def make_sample(rec, T, rng, mode, pools):
     return canvas, keep, ign
 
 
-def assign_targets(boxes, ignore, H, W):
-    """FCOS-like assignment on the stride-8 grid.
+def assign_targets(boxes, ignore, H, W, stride=STRIDE):
+    """FCOS-like assignment on the stride-`stride` grid.
     cls: 1 positive, 0 negative, -1 ignore.  Positive cells: centre within a central region of the box
     (half-size 0.25 w/h, at least 0.6 stride so every box gets >= 1 cell). Remaining cells inside a box are
     ignored.  A cell claimed by several boxes goes to the smallest.  Returns cls [h,w], box [h,w,4] xyxy."""
-    h, w = H // STRIDE, W // STRIDE
+    h, w = H // stride, W // stride
     cls = np.zeros((h, w), np.float32)
     tgt = np.zeros((h, w, 4), np.float32)
     best = np.full((h, w), np.inf, np.float32)
-    xs = (np.arange(w, dtype=np.float32) + 0.5) * STRIDE
-    ys = (np.arange(h, dtype=np.float32) + 0.5) * STRIDE
+    xs = (np.arange(w, dtype=np.float32) + 0.5) * stride
+    ys = (np.arange(h, dtype=np.float32) + 0.5) * stride
     for b in ignore:
         x0, x1 = np.searchsorted(xs, b[0]), np.searchsorted(xs, b[2])
         y0, y1 = np.searchsorted(ys, b[1]), np.searchsorted(ys, b[3])
@@ -376,7 +376,7 @@ def assign_targets(boxes, ignore, H, W):
     for b in boxes[np.argsort(-(boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))] if len(boxes) else []:
         bw, bh = b[2] - b[0], b[3] - b[1]
         cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-        rx, ry = max(0.25 * bw, 0.6 * STRIDE), max(0.25 * bh, 0.6 * STRIDE)
+        rx, ry = max(0.25 * bw, 0.6 * stride), max(0.25 * bh, 0.6 * stride)
         mx = np.abs(xs - cx) <= rx
         my = np.abs(ys - cy) <= ry
         if not mx.any() or not my.any():

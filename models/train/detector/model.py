@@ -43,8 +43,12 @@ def stage(cin, cout, n, k):
 
 
 class PlateDet(nn.Module):
-    def __init__(self, width=(16, 32, 64, 128, 256), neck=64):
+    """`out_stride` 8 (plates: small objects) or 16 (vehicles: the stride-8 fusion is skipped)."""
+
+    def __init__(self, width=(16, 32, 64, 128, 256), neck=64, out_stride=STRIDE):
         super().__init__()
+        assert out_stride in (8, 16)
+        self.stride = out_stride
         c0, c1, c2, c3, c4 = width
         self.stem = conv_bn(3, c0, 3, 2)                 # s2
         self.s4 = stage(c0, c1, 2, 3)                    # s4
@@ -70,22 +74,23 @@ class PlateDet(nn.Module):
         f32 = self.s32(f16)
         p = self.lat32(f32)
         p = self.fuse16(self.lat16(f16) + F.interpolate(p, scale_factor=2.0, mode="nearest"))
-        p = self.fuse8(self.lat8(f8) + F.interpolate(p, scale_factor=2.0, mode="nearest"))
+        if self.stride == 8:
+            p = self.fuse8(self.lat8(f8) + F.interpolate(p, scale_factor=2.0, mode="nearest"))
         cls = self.cls(p)                                   # [B,1,h,w] logits
-        ltrb = torch.exp(self.reg(p).clamp(-6.0, 6.0)) * STRIDE  # [B,4,h,w] pixels
+        ltrb = torch.exp(self.reg(p).clamp(-6.0, 6.0)) * self.stride  # [B,4,h,w] pixels
         return cls, ltrb
 
 
-def cell_centres(feat):
-    """x/y pixel centres of the stride-8 cells, built with cumsum so ONNX shapes stay dynamic."""
+def cell_centres(feat, stride=STRIDE):
+    """x/y pixel centres of the grid cells, built with cumsum so ONNX shapes stay dynamic."""
     ones = torch.ones_like(feat[:, :1])
-    xs = (ones.cumsum(3) - 0.5) * STRIDE
-    ys = (ones.cumsum(2) - 0.5) * STRIDE
+    xs = (ones.cumsum(3) - 0.5) * stride
+    ys = (ones.cumsum(2) - 0.5) * stride
     return xs, ys
 
 
-def decode(cls, ltrb):
-    xs, ys = cell_centres(cls)
+def decode(cls, ltrb, stride=STRIDE):
+    xs, ys = cell_centres(cls, stride)
     boxes = torch.cat([xs - ltrb[:, 0:1], ys - ltrb[:, 1:2], xs + ltrb[:, 2:3], ys + ltrb[:, 3:4],
                        torch.sigmoid(cls)], 1)             # [B,5,h,w]
     return boxes.flatten(2).permute(0, 2, 1)              # [B,N,5]
@@ -98,4 +103,4 @@ class ExportWrapper(nn.Module):
 
     def forward(self, images):
         cls, ltrb = self.net(images)
-        return decode(cls, ltrb)
+        return decode(cls, ltrb, self.net.stride)

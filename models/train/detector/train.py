@@ -94,7 +94,7 @@ def giou_loss(p, t):
     return 1 - (iou - (carea - union) / carea), iou
 
 
-def compute_loss(cls_logit, ltrb, cls_t, box_t):
+def compute_loss(cls_logit, ltrb, cls_t, box_t, stride=data.STRIDE):
     cls_logit = cls_logit[:, 0]
     valid = cls_t >= 0
     pos = cls_t > 0
@@ -108,8 +108,8 @@ def compute_loss(cls_logit, ltrb, cls_t, box_t):
     l_cls = (fl * valid).sum() / npos
     if pos.any():
         B, _, h, w = ltrb.shape
-        xs = (torch.arange(w, device=ltrb.device, dtype=torch.float32) + 0.5) * data.STRIDE
-        ys = (torch.arange(h, device=ltrb.device, dtype=torch.float32) + 0.5) * data.STRIDE
+        xs = (torch.arange(w, device=ltrb.device, dtype=torch.float32) + 0.5) * stride
+        ys = (torch.arange(h, device=ltrb.device, dtype=torch.float32) + 0.5) * stride
         gy, gx = torch.meshgrid(ys, xs, indexing="ij")
         d = ltrb.permute(0, 2, 3, 1)[pos]
         cx, cy = gx.expand(B, h, w)[pos], gy.expand(B, h, w)[pos]
@@ -158,7 +158,7 @@ def predict(net, imgs, device, size, min_score=0.05, nms_iou=0.45):
         chunk = imgs[k:k + 8]
         lbs, scales = zip(*[data.letterbox(im, size) for im in chunk])
         x = torch.from_numpy(np.stack(lbs)).permute(0, 3, 1, 2).float().div_(255).to(device)
-        det = decode(*net(x)).cpu().numpy()
+        det = decode(*net(x), net.stride).cpu().numpy()
         for d, s in zip(det, scales):
             d = d[d[:, 4] >= min_score]
             if len(d) > 500:
