@@ -6,9 +6,12 @@
  *
  * DIR holds COUNTRY/ folders (us, eu, br) of IMAGE + IMAGE-STEM.txt (`filename x y w h PLATE`, tab-separated),
  * or is itself such a folder. With --regions the country is sent as a hint (us, br; eu none), as score_api does.
+ * Vehicles: of the true plates found (IoU >= 0.3), the share paired with a vehicle box that contains them
+ * (`vehicle_paired`) and the share whose vehicle has a type other than Unknown (`vehicle_typed`).
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { containment, MIN_CONTAINMENT } from '../src/engine/associate.js';
 import { iou } from '../src/engine/box-map.js';
 import { createInlineEngine } from '../src/engine/engine-pool.js';
 import { DEFAULT_MODELS_DIR } from '../src/engine/onnx-session.js';
@@ -79,9 +82,9 @@ async function main(): Promise<void> {
   const rows: string[] = ['country\timage\ttruth\tread\ttop1\ttop5\tdetected\ttotal_ms'];
   const byCountry = new Map<string, Sample[]>();
   for (const s of samples) byCountry.set(s.country, [...(byCountry.get(s.country) ?? []), s]);
-  const totals = { n: 0, top1: 0, top5: 0, det: 0 };
+  const totals = { n: 0, top1: 0, top5: 0, det: 0, paired: 0, typed: 0 };
   for (const [country, list] of byCountry) {
-    const st = { top1: 0, top1Exact: 0, top5: 0, det: 0, extra: 0, ms: [] as number[], stages: { decode: [] as number[], detect: [] as number[], read: [] as number[] } };
+    const st = { top1: 0, top1Exact: 0, top5: 0, det: 0, extra: 0, paired: 0, typed: 0, ms: [] as number[], stages: { decode: [] as number[], detect: [] as number[], vehicle: [] as number[], read: [] as number[] } };
     const misreads: string[] = [];
     for (const s of list) {
       const hint = args.regions ? REGION_HINT[country] : undefined;
@@ -101,10 +104,16 @@ async function main(): Promise<void> {
       st.top5 += Number(hit5);
       st.det += Number(det);
       st.extra += ious.filter((v) => v < 0.05).length;
+      const found = plates[ious.indexOf(Math.max(...ious))];
+      if (det && found && found.vehicle.score > 0 && containment(found.box, found.vehicle.box) >= MIN_CONTAINMENT) {
+        st.paired += 1;
+        st.typed += Number(found.vehicle.type !== 'Unknown');
+      }
       if (res) {
         st.ms.push(res.timings.totalMs);
         st.stages.decode.push(res.timings.decodeMs);
         st.stages.detect.push(res.timings.detectMs);
+        st.stages.vehicle.push(res.timings.vehicleMs);
         st.stages.read.push(res.timings.readMs);
       }
       const best = plates[0]?.plate ?? '';
@@ -115,16 +124,23 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({
       country, images: list.length, top1: r4(st.top1 / n), top1_exact: r4(st.top1Exact / n), top5: r4(st.top5 / n),
       detected: r4(st.det / n), extra_per_image: Math.round((st.extra / n) * 1000) / 1000,
-      median_ms: { total: r4(median(st.ms)), decode: r4(median(st.stages.decode)), detect: r4(median(st.stages.detect)), read: r4(median(st.stages.read)) },
+      vehicle_paired: r4(st.paired / Math.max(st.det, 1)), vehicle_typed: r4(st.typed / Math.max(st.det, 1)),
+      median_ms: {
+        total: r4(median(st.ms)), decode: r4(median(st.stages.decode)), detect: r4(median(st.stages.detect)),
+        vehicle: r4(median(st.stages.vehicle)), read: r4(median(st.stages.read)),
+      },
     }));
     if (misreads.length > 0) console.log(`  misreads (${country}): file\texpected\tgot\n  ${misreads.join('\n  ')}`);
     totals.n += list.length;
     totals.top1 += st.top1;
     totals.top5 += st.top5;
     totals.det += st.det;
+    totals.paired += st.paired;
+    totals.typed += st.typed;
   }
   const n = Math.max(totals.n, 1);
-  console.log(JSON.stringify({ country: 'all', images: totals.n, top1: r4(totals.top1 / n), top5: r4(totals.top5 / n), detected: r4(totals.det / n) }));
+  console.log(JSON.stringify({ country: 'all', images: totals.n, top1: r4(totals.top1 / n), top5: r4(totals.top5 / n), detected: r4(totals.det / n),
+    vehicle_paired: r4(totals.paired / Math.max(totals.det, 1)), vehicle_typed: r4(totals.typed / Math.max(totals.det, 1)) }));
   if (args.out) writeFileSync(args.out, `${rows.join('\n')}\n`);
   await engine.close();
 }

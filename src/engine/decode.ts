@@ -92,17 +92,64 @@ export interface DetectorInput {
   letterbox: Letterbox;
 }
 
-/** Resize the decoded pixels into the detector's letterboxed [3, H, W] tensor (square unless `tight`). */
-export async function buildDetectorInput(raw: RawImage, size: number, tight = false): Promise<DetectorInput> {
+/** Decoded pixels resized to a letterbox's inner size (interleaved RGB). */
+export interface LetterboxPixels {
+  pixels: Uint8Array;
+  letterbox: Letterbox;
+}
+
+/** Resizes done for one image, by letterbox size: a later, smaller pass may be derived from one of them. */
+export type ResizeCache = Map<number, LetterboxPixels>;
+
+/** 2x2 box average of interleaved RGB: exactly the half-size image, at a fraction of a resample's cost. */
+export function halveRgb(pixels: Uint8Array, width: number, height: number): Uint8Array {
+  const w = width >> 1;
+  const h = height >> 1;
+  const out = new Uint8Array(w * h * 3);
+  const row = width * 3;
+  for (let y = 0; y < h; y++) {
+    let src = 2 * y * row;
+    let dst = y * w * 3;
+    for (let x = 0; x < w; x++, src += 6, dst += 3) {
+      for (let c = 0; c < 3; c++) {
+        const s = (pixels[src + c] ?? 0) + (pixels[src + 3 + c] ?? 0) + (pixels[src + row + c] ?? 0) + (pixels[src + row + 3 + c] ?? 0);
+        out[dst + c] = (s + 2) >> 2;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The decoded image resized into a `size` letterbox. When `cache` holds a letterbox exactly twice as large
+ * (the plate detector's 640 pass for the vehicle detector's 320), it is halved instead of resampling the
+ * full image again.
+ */
+export async function letterboxPixels(raw: RawImage, size: number, tight: boolean, cache?: ResizeCache): Promise<LetterboxPixels> {
+  const cached = cache?.get(size);
+  if (cached) return cached;
   const letterbox = computeLetterbox(raw.width, raw.height, size, tight);
-  let pixels = raw.data;
-  if (letterbox.innerWidth !== raw.width || letterbox.innerHeight !== raw.height) {
+  const double = cache?.get(size * 2);
+  let pixels: Uint8Array;
+  if (double && double.letterbox.innerWidth === 2 * letterbox.innerWidth && double.letterbox.innerHeight === 2 * letterbox.innerHeight) {
+    pixels = halveRgb(double.pixels, double.letterbox.innerWidth, double.letterbox.innerHeight);
+  } else if (letterbox.innerWidth !== raw.width || letterbox.innerHeight !== raw.height) {
     // libvips resizes with a proper reduce filter (no aliasing) and SIMD; a JS loop would be ~5x slower.
     const resized = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 3 } })
       .resize(letterbox.innerWidth, letterbox.innerHeight, { fit: 'fill', kernel: 'linear' })
       .raw()
       .toBuffer();
     pixels = new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
+  } else {
+    pixels = raw.data;
   }
+  const out = { pixels, letterbox };
+  cache?.set(size, out);
+  return out;
+}
+
+/** Resize the decoded pixels into the detector's letterboxed [3, H, W] tensor (square unless `tight`). */
+export async function buildDetectorInput(raw: RawImage, size: number, tight = false, cache?: ResizeCache): Promise<DetectorInput> {
+  const { pixels, letterbox } = await letterboxPixels(raw, size, tight, cache);
   return { tensor: packLetterboxTensor(pixels, letterbox, 3), letterbox };
 }

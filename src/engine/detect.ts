@@ -1,5 +1,5 @@
 /**
- * Plate detection over one or more letterbox sizes. One pass at the detector's native size finds plates of
+ * Box detection (plates, vehicles: both detectors share one output contract) over one or more letterbox sizes. One pass at the detector's native size finds plates of
  * the sizes it was trained on; a second, larger pass (regular mode, images bigger than the first size) finds
  * the small, distant plates the first pass shrinks below the detector's reach. The vendor describes fast
  * mode as "one detection pass": this is the other pass. Passes are merged by NMS in image coordinates.
@@ -7,12 +7,12 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { type AxisScale, clampBox, composeScale, roundBox, unscaleBox } from './box-map.js';
 import type { RawImage } from './crop.js';
-import { buildDetectorInput } from './decode.js';
+import { buildDetectorInput, type ResizeCache } from './decode.js';
 import { type Detection, type NmsOptions, nonMaxSuppression, parseDetections } from './nms.js';
 import { runSession } from './onnx-session.js';
 import type { Box } from './types.js';
 
-export interface PlateDetection extends Detection {
+export interface ImageDetection extends Detection {
   /** `box` is in upload coordinates (floats); this is the same clamped and rounded for the wire. */
   imageBox: Box;
 }
@@ -23,19 +23,21 @@ export interface DetectInput {
   toRaw: AxisScale;
   width: number;
   height: number;
+  /** Letterbox resizes already done for this image (shared between the plate and vehicle detectors). */
+  resized?: ResizeCache;
 }
 
-export async function detectPlates(
+export async function detectBoxes(
   session: InferenceSession,
   img: DetectInput,
   sizes: readonly number[],
   nms: NmsOptions,
   tight: boolean,
-): Promise<{ detections: PlateDetection[]; ms: number }> {
+): Promise<{ detections: ImageDetection[]; ms: number }> {
   const found: Detection[] = [];
   let ms = 0;
   for (const size of sizes) {
-    const input = await buildDetectorInput(img.raw, size, tight);
+    const input = await buildDetectorInput(img.raw, size, tight, img.resized);
     const { canvasWidth: cw, canvasHeight: ch } = input.letterbox;
     const out = await runSession(session, 'images', input.tensor, [1, 3, ch, cw], 'detections');
     ms += out.ms;

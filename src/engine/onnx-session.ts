@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
+import { VEHICLE_TYPES } from './types.js';
 
 export { DEFAULT_MODELS_DIR } from '../paths.js';
 
@@ -25,6 +26,21 @@ export const Manifest = z.object({
     // The decoder assumes blank = class 0 and class i = alphabet[i-1]; another blank index is refused at load.
     output: z.object({ blank: z.literal(0).optional(), alphabet: z.string().regex(/^[0-9A-Za-z]+$/).optional() }).optional(),
   }),
+  'vehicle-detector': ModelEntry.extend({
+    input: z.object({ default_size: z.number().int().positive() }),
+    recommended_threshold: z.number().min(0).max(1),
+    /** Platt scaling fitted on validation: calibrated = sigmoid(a * logit(raw) + b). */
+    calibration: z.object({ a: z.number(), b: z.number() }),
+  }),
+  'vehicle-attributes': ModelEntry.extend({
+    input: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }),
+    output: z.object({
+      type: z.array(z.enum(VEHICLE_TYPES)).min(1),
+      orientation: z.array(z.enum(['Front', 'Rear', 'Unknown'])).min(1),
+    }),
+    /** Below this top type probability the engine answers `Unknown` (chosen on validation). */
+    type_min_score: z.number().min(0).max(1),
+  }),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -37,6 +53,8 @@ export interface LoadedModels {
   manifest: Manifest;
   detector: ort.InferenceSession;
   reader: ort.InferenceSession;
+  vehicleDetector: ort.InferenceSession;
+  vehicleAttributes: ort.InferenceSession;
 }
 
 export class ModelIntegrityError extends Error {
@@ -69,24 +87,51 @@ export async function loadSession(
 
 const loaded = new Map<string, Promise<LoadedModels>>();
 
-/** Load both models once per (directory, thread count) in this thread; concurrent callers share the promise. */
+/** Load every model once per (directory, thread count) in this thread; concurrent callers share the promise. */
 export function loadModels(modelsDir: string, opts: SessionOptions): Promise<LoadedModels> {
   const key = `${modelsDir}|${opts.intraOpNumThreads}`;
   let p = loaded.get(key);
   if (!p) {
     p = (async () => {
       const manifest = await loadManifest(modelsDir);
-      const [detector, reader] = await Promise.all([
+      const [detector, reader, vehicleDetector, vehicleAttributes] = await Promise.all([
         loadSession(modelsDir, manifest['plate-detector'], opts),
         loadSession(modelsDir, manifest['plate-reader'], opts),
+        loadSession(modelsDir, manifest['vehicle-detector'], opts),
+        loadSession(modelsDir, manifest['vehicle-attributes'], opts),
       ]);
-      return { manifest, detector, reader };
+      return { manifest, detector, reader, vehicleDetector, vehicleAttributes };
     })();
     // A failed load is not cached: a retry after the files appear should work.
     p.catch(() => loaded.delete(key));
     loaded.set(key, p);
   }
   return p;
+}
+
+export interface SessionOutput {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+/** Run a session with one float32 input and return the named outputs with their dims and the time spent. */
+export async function runSessionOutputs<K extends string>(
+  session: ort.InferenceSession,
+  inputName: string,
+  data: Float32Array,
+  dims: readonly number[],
+  outputNames: readonly K[],
+): Promise<{ outputs: Record<K, SessionOutput>; ms: number }> {
+  const t0 = performance.now();
+  const out = await session.run({ [inputName]: new ort.Tensor('float32', data, dims) });
+  const ms = performance.now() - t0;
+  const outputs = {} as Record<K, SessionOutput>;
+  for (const name of outputNames) {
+    const t = out[name];
+    if (t?.type !== 'float32') throw new Error(`Model output ${name} missing or not float32.`);
+    outputs[name] = { data: t.data as Float32Array, dims: t.dims };
+  }
+  return { outputs, ms };
 }
 
 /** Run a session with one float32 input and return the named output with its dims and the time spent. */
@@ -96,11 +141,8 @@ export async function runSession(
   data: Float32Array,
   dims: readonly number[],
   outputName: string,
-): Promise<{ data: Float32Array; dims: readonly number[]; ms: number }> {
-  const t0 = performance.now();
-  const out = await session.run({ [inputName]: new ort.Tensor('float32', data, dims) });
-  const ms = performance.now() - t0;
-  const t = out[outputName] ?? Object.values(out)[0];
-  if (t?.type !== 'float32') throw new Error(`Model output ${outputName} missing or not float32.`);
-  return { data: t.data as Float32Array, dims: t.dims, ms };
+): Promise<SessionOutput & { ms: number }> {
+  const { outputs, ms } = await runSessionOutputs(session, inputName, data, dims, [outputName]);
+  const { data: out, dims: outDims } = outputs[outputName] as SessionOutput;
+  return { data: out, dims: outDims, ms };
 }

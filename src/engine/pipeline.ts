@@ -1,15 +1,16 @@
 /**
  * One recognition, start to end, in the calling thread:
- * decode -> letterbox -> detect (1-2 passes) -> threshold + NMS -> crop -> batch read -> CTC beam -> regions
- * -> filter.
+ * decode -> letterbox -> detect plates (1-2 passes) -> threshold + NMS -> detect vehicles + attributes -> pair
+ * plates with vehicles (strict rule) -> crop -> batch read -> CTC beam -> regions -> filter.
  * Stateless per call; the models and region catalogue are loaded once per thread.
  */
 import type { InferenceSession } from 'onnxruntime-node';
+import { associatePlates } from './associate.js';
 import { type AxisScale, scaleBox } from './box-map.js';
 import { cropToReaderTensor } from './crop.js';
 import { ctcBeamSearch, logSoftmaxFrames, READER_ALPHABET } from './ctc.js';
 import { DEFAULT_MAX_PIXELS, decodeImage } from './decode.js';
-import { detectPlates, passSizes } from './detect.js';
+import { detectBoxes, passSizes } from './detect.js';
 import { estimateSkew } from './deskew.js';
 import type { Detection } from './nms.js';
 import { type LoadedModels, loadModels, runSession } from './onnx-session.js';
@@ -17,6 +18,7 @@ import { modeSettings } from './mode.js';
 import { predictRegion } from './region-predict.js';
 import { applyConstraints, compileTextFormats, loadRegionCatalog, type RegionCatalog, resolveHints } from './regions.js';
 import type { EngineResult, PlateRead, RecogniseOptions, Vehicle } from './types.js';
+import { detectVehicles, type FoundVehicle } from './vehicles.js';
 
 export interface PipelineConfig {
   modelsDir: string;
@@ -110,18 +112,30 @@ export async function recogniseWith(
   const t1 = performance.now();
 
   const sizes = passSizes(mode.detectorSizes, Math.max(decoded.width, decoded.height));
-  const det = await detectPlates(models.detector, decoded, sizes, mode.nms, config.tightLetterbox);
-  const dets = det.detections;
+  const frame = { ...decoded, resized: new Map() };
+  const det = await detectBoxes(models.detector, frame, sizes, mode.nms, config.tightLetterbox);
   const t2 = performance.now();
 
-  // detectionRule 'strict' (plates outside a vehicle) and mmc need the vehicle model: not applied yet.
+  const veh = needsVehicles(options)
+    ? await detectVehicles(models, frame, config.tightLetterbox)
+    : { vehicles: [] as FoundVehicle[], ms: 0 };
+  const owners = associatePlates(det.detections.map((d) => d.imageBox), veh.vehicles);
+  // Strict: a plate on no vehicle is dropped before it costs a read.
+  const dets = det.detections
+    .map((d, i) => ({ ...d, owner: owners[i] ?? -1 }))
+    .filter((d) => options.detectionRule !== 'strict' || d.owner >= 0);
+  const t3 = performance.now();
+
   const read = await readPlates(models.reader, models, dets, decoded.raw, decoded.toRaw, mode.beamWidth, config.deskew);
   const thresholdO = options.thresholdO ?? config.defaultThresholdO;
   const plates: PlateRead[] = [];
+  const carriers = new Set<number>();
   dets.forEach((d, i) => {
     const ranked = applyConstraints(read.candidates[i] ?? [], { regions: hinted, textFormats }, options.regionStrict);
     const top = ranked?.[0];
     if (!ranked || !top || top.score < thresholdO) return;
+    const vehicle = veh.vehicles[d.owner];
+    if (vehicle) carriers.add(d.owner);
     plates.push({
       box: d.imageBox,
       plate: top.plate,
@@ -129,16 +143,39 @@ export async function recogniseWith(
       dscore: d.score,
       candidates: ranked,
       region: predictRegion(top.plate, catalog, hinted, options.regions),
-      vehicle: zeroVehicle(),
+      vehicle: vehicle ? publicVehicle(vehicle) : zeroVehicle(),
     });
   });
   plates.sort((a, b) => b.dscore - a.dscore);
-  const t3 = performance.now();
+  const vehicles =
+    options.detectionMode === 'vehicle'
+      ? veh.vehicles.filter((v, i) => v.confident && !carriers.has(i)).map(publicVehicle)
+      : [];
+  const t4 = performance.now();
   return {
     width: decoded.width,
     height: decoded.height,
     plates,
-    vehicles: [],
-    timings: { decodeMs: t1 - t0, detectMs: t2 - t1, readMs: t3 - t2, vehicleMs: 0, modelMs: det.ms + read.ms, totalMs: t3 - t0 },
+    vehicles,
+    timings: {
+      decodeMs: t1 - t0,
+      detectMs: t2 - t1,
+      vehicleMs: t3 - t2,
+      readMs: t4 - t3,
+      modelMs: det.ms + veh.ms + read.ms,
+      totalMs: t4 - t0,
+    },
   };
+}
+
+/**
+ * Fast mode skips the vehicle model unless the answer depends on it: the strict rule, vehicle mode, or mmc
+ * (orientation comes from the vehicle crop).
+ */
+export function needsVehicles(options: RecogniseOptions): boolean {
+  return options.mode !== 'fast' || options.detectionRule === 'strict' || options.detectionMode === 'vehicle' || options.mmc;
+}
+
+function publicVehicle({ confident: _, ...vehicle }: FoundVehicle): Vehicle {
+  return vehicle;
 }

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { buildDetectorInput, DEFAULT_MAX_PIXELS, decodeImage, shrinkFactor } from '../../src/engine/decode.js';
+import { buildDetectorInput, DEFAULT_MAX_PIXELS, decodeImage, halveRgb, letterboxPixels, type ResizeCache, shrinkFactor } from '../../src/engine/decode.js';
 import { InvalidImageError, PayloadTooLargeError } from '../../src/errors.js';
 import { corruptPng, noisyJpeg, pngDeclaring, solidJpeg } from './helpers/images.js';
 
@@ -76,5 +76,28 @@ describe('buildDetectorInput', () => {
     expect(tensor.length).toBe(3 * 64 * 64);
     expect(tensor[0]).toBeGreaterThan(0.7); // red channel of the image area
     expect(tensor[64 * 40]).toBe(0.5); // below the image: padding
+  });
+});
+
+describe('letterbox resize reuse', () => {
+  it('halves RGB by 2x2 averaging', () => {
+    // 4x2: left 2x2 block red 0/100/200/100 -> 100, right block green 255.
+    const px = Uint8Array.from([0, 0, 0, 100, 0, 0, 0, 255, 0, 0, 255, 0, 200, 0, 0, 100, 0, 0, 0, 255, 0, 0, 255, 0]);
+    expect([...halveRgb(px, 4, 2)]).toEqual([100, 0, 0, 0, 255, 0]);
+  });
+
+  it('derives the 320 letterbox from a cached 640 one, and resamples when sizes do not halve exactly', async () => {
+    const raw = { data: new Uint8Array(800 * 600 * 3).fill(90), width: 800, height: 600, channels: 3 };
+    const cache: ResizeCache = new Map();
+    const big = await letterboxPixels(raw, 640, true, cache);
+    big.pixels[0] = 250; // marks the cached buffer: a derived half-size image must show it
+    const small = await letterboxPixels(raw, 320, true, cache);
+    expect([small.letterbox.innerWidth, small.letterbox.innerHeight]).toEqual([320, 240]);
+    expect(small.pixels[0]).toBe(Math.round((250 + 90 * 3) / 4));
+    expect(await letterboxPixels(raw, 320, true, cache)).toBe(small);
+    const odd = { ...raw, width: 801, data: new Uint8Array(801 * 600 * 3).fill(90) };
+    const oddCache: ResizeCache = new Map();
+    (await letterboxPixels(odd, 640, true, oddCache)).pixels[0] = 250;
+    expect((await letterboxPixels(odd, 320, true, oddCache)).pixels[0]).toBe(90);
   });
 });

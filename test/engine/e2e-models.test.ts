@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containment, MIN_CONTAINMENT } from '../../src/engine/associate.js';
 import { iou } from '../../src/engine/box-map.js';
 import { createEnginePool, createInlineEngine, type PooledEngine } from '../../src/engine/engine-pool.js';
 import { DEFAULT_MODELS_DIR, loadManifest } from '../../src/engine/onnx-session.js';
@@ -13,12 +14,14 @@ import { DEFAULT_RECOGNISE_OPTIONS, type Box, type Engine } from '../../src/engi
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
 const FIXTURES = join(PACKAGE_ROOT, 'test/fixtures/engine');
-const fixtures = JSON.parse(readFileSync(join(FIXTURES, 'plates.json'), 'utf8')) as Array<{ file: string; plate: string; box: Box }>;
+const fixtures = JSON.parse(readFileSync(join(FIXTURES, 'plates.json'), 'utf8')) as Array<{ file: string; plate: string; box: Box; vehicle_note?: string }>;
+/** Photos with a vehicle body around the plate (vehicle_note says why the others have none). */
+const onVehicles = fixtures.filter((f) => f.vehicle_note === undefined);
 
 function modelsPresent(): boolean {
   if (!existsSync(join(DEFAULT_MODELS_DIR, 'manifest.json'))) return false;
   const m = JSON.parse(readFileSync(join(DEFAULT_MODELS_DIR, 'manifest.json'), 'utf8')) as Record<string, { file?: string }>;
-  return ['plate-detector', 'plate-reader'].every((k) => {
+  return ['plate-detector', 'plate-reader', 'vehicle-detector', 'vehicle-attributes'].every((k) => {
     const f = m[k]?.file;
     return typeof f === 'string' && existsSync(join(DEFAULT_MODELS_DIR, f));
   });
@@ -40,6 +43,18 @@ describe.skipIf(!modelsPresent())('engine on the trained models', () => {
     expect(hit?.candidates[0]?.plate).toBe(plate);
     expect(hit?.score).toBeGreaterThan(0);
     expect(hit?.score).toBeLessThanOrEqual(1);
+  });
+
+  it.each(onVehicles)('puts a vehicle box around $plate in $file', async ({ file, plate }) => {
+    const r = await engine.recognise(readFileSync(join(FIXTURES, file)), DEFAULT_RECOGNISE_OPTIONS);
+    const hit = r.plates.find((p) => p.plate === plate);
+    if (!hit) throw new Error(`${plate} not read`);
+    expect(hit.vehicle.score).toBeGreaterThan(0);
+    expect(containment(hit.box, hit.vehicle.box)).toBeGreaterThanOrEqual(MIN_CONTAINMENT);
+    expect(hit.vehicle.orientation).toHaveLength(3);
+    // The strict rule keeps it: it is on a vehicle.
+    const strict = await engine.recognise(readFileSync(join(FIXTURES, file)), { ...DEFAULT_RECOGNISE_OPTIONS, detectionRule: 'strict' });
+    expect(strict.plates.map((p) => p.plate)).toContain(plate);
   });
 
   it('fast mode finds the plate through shrink-on-load and maps the box back to the upload', async () => {

@@ -52,14 +52,14 @@ describe('pipeline on fake models', () => {
     for (const c of p?.candidates ?? []) expect(c.score).toBeGreaterThan(0);
     expect(p?.score).toBeLessThanOrEqual(1);
     expect(p?.region.code).toBe('us-ca');
-    expect(p?.vehicle).toEqual({ score: 0, type: 'Unknown', box: { xmin: 0, ymin: 0, xmax: 0, ymax: 0 } });
   });
 
   it('reports timings per stage', async () => {
     const { timings: t } = await engine.recognise(image, opts());
     expect(t.totalMs).toBeGreaterThan(0);
     expect(t.modelMs).toBeLessThanOrEqual(t.totalMs);
-    expect(t.decodeMs + t.detectMs + t.readMs).toBeCloseTo(t.totalMs, 0);
+    expect(t.vehicleMs).toBeGreaterThan(0);
+    expect(t.decodeMs + t.detectMs + t.vehicleMs + t.readMs).toBeCloseTo(t.totalMs, 0);
   });
 
   it('threshold_d: a high threshold drops the plate, a low one keeps the weak box too', async () => {
@@ -103,6 +103,73 @@ describe('pipeline on fake models', () => {
 
   it('throws InvalidImageError for bad bytes', async () => {
     await expect(engine.recognise(Buffer.from('nope'), opts())).rejects.toBeInstanceOf(InvalidImageError);
+  });
+});
+
+describe('vehicles on fake models', () => {
+  const ZERO = { score: 0, type: 'Unknown', box: { xmin: 0, ymin: 0, xmax: 0, ymax: 0 } };
+  // 640x360: the plate pass runs at scale 1, the vehicle pass (320) at 0.5, so FAKE_VEHICLES double.
+  const CARRIER = { xmin: 40, ymin: 80, xmax: 240, ymax: 260 };
+  const LONE = { xmin: 300, ymin: 200, xmax: 500, ymax: 340 };
+  let engine: Engine;
+  let image: Buffer;
+
+  beforeAll(async () => {
+    engine = await createInlineEngine({ modelsDir: writeFakeModels() });
+    image = await solidJpeg(640, 360);
+  });
+
+  it('pairs the plate with the vehicle around it: calibrated score, type, box, orientation ranked', async () => {
+    const v = (await engine.recognise(image, opts())).plates[0]?.vehicle;
+    expect(v?.box).toEqual(CARRIER);
+    expect(v?.score).toBeCloseTo(0.8, 5);
+    expect(v?.type).toBe('Sedan');
+    expect(v?.orientation?.map((o) => o.orientation)).toEqual(['Rear', 'Front', 'Unknown']);
+    expect(v?.orientation?.[0]?.score).toBeCloseTo(0.8, 5);
+  });
+
+  it('answers Unknown below the manifest type_min_score', async () => {
+    const dir = writeFakeModels();
+    const path = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown>>;
+    manifest['vehicle-attributes'] = { ...manifest['vehicle-attributes'], type_min_score: 0.75 };
+    writeFileSync(path, JSON.stringify(manifest));
+    const unsure = await createInlineEngine({ modelsDir: dir });
+    expect((await unsure.recognise(image, opts())).plates[0]?.vehicle.type).toBe('Unknown');
+  });
+
+  it('a plate on no vehicle gets the zero vehicle; detection_rule strict drops it', async () => {
+    const elsewhere = await createInlineEngine({ modelsDir: writeFakeModels('7abc123', undefined, [[200, 20, 300, 60, 0.9]]) });
+    const plain = await elsewhere.recognise(image, opts());
+    expect(plain.plates).toHaveLength(1);
+    expect(plain.plates[0]?.vehicle).toEqual(ZERO);
+    expect((await elsewhere.recognise(image, opts({ detectionRule: 'strict' }))).plates).toHaveLength(0);
+    expect((await engine.recognise(image, opts({ detectionRule: 'strict' }))).plates).toHaveLength(1);
+  });
+
+  it('a weak vehicle box counts when it carries a plate, and is never listed alone', async () => {
+    const weak = await createInlineEngine({ modelsDir: writeFakeModels('7abc123', undefined, [[20, 40, 120, 130, 0.3]]) });
+    const r = await weak.recognise(image, opts({ detectionRule: 'strict', detectionMode: 'vehicle' }));
+    expect(r.plates[0]?.vehicle.box).toEqual(CARRIER);
+    expect(r.plates[0]?.vehicle.score).toBeCloseTo(0.3, 5);
+    expect(r.vehicles).toEqual([]);
+  });
+
+  it('detection_mode vehicle also returns the confident vehicles that carry no plate', async () => {
+    const r = await engine.recognise(image, opts({ detectionMode: 'vehicle' }));
+    expect(r.vehicles.map((v) => v.box)).toEqual([LONE]);
+    expect((await engine.recognise(image, opts())).vehicles).toEqual([]);
+  });
+
+  it('fast mode skips the vehicle model unless strict, vehicle mode or mmc needs it', async () => {
+    // Fast reads plates at 416, elsewhere in the upload: a vehicle filling the frame carries them anyway.
+    const frame = await createInlineEngine({ modelsDir: writeFakeModels('7abc123', undefined, [[0, 0, 320, 180, 0.9]]) });
+    const fast = await frame.recognise(image, opts({ mode: 'fast' }));
+    expect(fast.plates[0]?.vehicle).toEqual(ZERO);
+    for (const extra of [{ detectionRule: 'strict' as const }, { detectionMode: 'vehicle' as const }, { mmc: true }]) {
+      const r = await frame.recognise(image, opts({ mode: 'fast', ...extra }));
+      expect(r.plates[0]?.vehicle.box).toEqual({ xmin: 0, ymin: 0, xmax: 640, ymax: 360 });
+    }
   });
 });
 

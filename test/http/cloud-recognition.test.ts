@@ -17,6 +17,13 @@ afterAll(async () => {
 const post = (body: FormData | string, headers: Record<string, string> = {}) =>
   fetch(server.url('/v1/plate-reader/'), { method: 'POST', body, headers: { ...AUTH, ...headers } });
 
+interface Box {
+  xmin: number;
+  ymin: number;
+  xmax: number;
+  ymax: number;
+}
+
 interface PlateResult {
   box: Record<string, number>;
   plate: string;
@@ -79,10 +86,58 @@ describe('POST /v1/plate-reader/ (cloud) happy paths', () => {
     expect((await res.json()).results.length).toBeGreaterThanOrEqual(1);
   });
 
-  it('adds model_make, color and orientation with mmc=True', async () => {
+  it('adds model_make, color and orientation with mmc=True: orientation from our model, the rest not learned', async () => {
     const res = await post(form({ mmc: 'True' }, { bytes: CAR_JPEG, name: 'car.jpg' }));
     const body = await res.json();
-    expect(Object.keys(body.results[0]).slice(-3)).toEqual(['model_make', 'color', 'orientation']);
+    const r = body.results[0];
+    expect(Object.keys(r).slice(-3)).toEqual(['model_make', 'color', 'orientation']);
+    expect(r.model_make).toEqual([]);
+    expect(r.color).toEqual([]);
+    expect(r.orientation.map((o: { orientation: string }) => o.orientation).sort()).toEqual(['Front', 'Rear', 'Unknown']);
+    for (const o of r.orientation) expect(Object.keys(o)).toEqual(['orientation', 'score']);
+    const scores = r.orientation.map((o: { score: number }) => o.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('pairs the plate with the car around it (real photo, real models)', async () => {
+    const body = await (await post(form({}, { bytes: CAR_JPEG, name: 'car.jpg' }))).json();
+    const { box: p, vehicle } = body.results[0] as { box: Box; vehicle: { score: number; type: string; box: Box } };
+    const v = vehicle.box;
+    expect(vehicle.score).toBeGreaterThan(0);
+    expect(vehicle.type).not.toBe('');
+    expect([v.xmin <= p.xmin, v.ymin <= p.ymin, v.xmax >= p.xmax, v.ymax >= p.ymax]).toEqual([true, true, true, true]);
+    // The car fills most of the frame.
+    expect((v.xmax - v.xmin) * (v.ymax - v.ymin)).toBeGreaterThan(0.3 * 416 * 416);
+  });
+
+  it('detection_mode vehicle answers in the vehicle shape: plate and vehicle objects with top-3 props', async () => {
+    const res = await post(form({ config: JSON.stringify({ detection_mode: 'vehicle' }) }, { bytes: CAR_JPEG, name: 'car.jpg' }));
+    expect(res.status).toBe(201);
+    const body = await res.json();
+    expect(body.results.length).toBeGreaterThanOrEqual(1);
+    const [first] = body.results;
+    expect(Object.keys(first)).toEqual(['plate', 'vehicle']);
+    expect(Object.keys(first.plate)).toEqual(['type', 'score', 'box', 'props']);
+    expect(first.plate.type).toBe('Plate');
+    expect(first.plate.props.plate.length).toBeGreaterThanOrEqual(1);
+    expect(first.plate.props.plate.length).toBeLessThanOrEqual(3);
+    expect(Object.keys(first.plate.props.plate[0])).toEqual(['value', 'score']);
+    expect(first.plate.props.region[0].value).toMatch(/^[a-z]{2}(-[a-z0-9]+)?$/);
+    expect(Object.keys(first.vehicle)).toEqual(['type', 'score', 'box', 'props']);
+    expect(first.vehicle.score).toBeGreaterThan(0);
+    expect(Object.keys(first.vehicle.props)).toEqual(['make_model', 'orientation', 'color']);
+    expect(first.vehicle.props.orientation).toHaveLength(3);
+    expect(Object.keys(first.vehicle.props.orientation[0])).toEqual(['value', 'score']);
+    // Vehicles without a plate come after, with no plate object.
+    for (const r of body.results.slice(1)) {
+      if (!('plate' in r)) expect(Object.keys(r)).toEqual(['vehicle']);
+    }
+  });
+
+  it('detection_rule strict keeps only plates on a vehicle', async () => {
+    const body = await (await post(form({ config: JSON.stringify({ detection_rule: 'strict' }) }, { bytes: CAR_JPEG, name: 'car.jpg' }))).json();
+    expect(body.results.length).toBeGreaterThanOrEqual(1);
+    for (const r of body.results as PlateResult[]) expect(r.vehicle.score).toBeGreaterThan(0);
   });
 
   it('fetches upload_url from an allowed server', async () => {

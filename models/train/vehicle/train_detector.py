@@ -49,6 +49,9 @@ def parse_args():
     p.add_argument("--bg-per-epoch", type=int, default=150)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--val-every", type=int, default=3)
+    p.add_argument("--correct-with", default="", help="round 2: a checkpoint of round 1 (best.pt) whose "
+                   "predictions correct the teacher's labels (vehicle_data.correct_teacher_labels)")
+    p.add_argument("--init", default="", help="warm-start weights (a .pt checkpoint)")
     p.add_argument("--limit", type=int, default=0, help="debug: train and validate on this many images")
     p.add_argument("--ckpt", default=os.path.join(ROOT, "models", ".cache", "vehicle_detector_ckpt"))
     return p.parse_args()
@@ -167,6 +170,17 @@ def main():
     torch.set_num_threads(args.threads)
     t_start = time.time()
     recs = vehicle_data.load_records()
+    if args.correct_with:
+        r1 = new_net()
+        ck = torch.load(args.correct_with, map_location="cpu")
+        r1.load_state_dict(ck["ema"])
+        r1.eval()
+        val1 = [r for r in recs if r["split"] == "val"]
+        s1, t1, n1 = evaluate(r1, val1)
+        thr1 = best_threshold(s1, t1, n1)[0]
+        recs = vehicle_data.correct_teacher_labels(recs, lambda ims: predict(r1, ims, "cpu", SIZE, min_score=0.05), thr1)
+        print(f"teacher labels corrected by {args.correct_with} (threshold {thr1}): "
+              f"{sum(len(r['boxes']) for r in recs if r.get('labelled_by') == 'teacher+ours')} targets", flush=True)
     train = [r for r in recs if r["split"] == "train" and r["source"] != "backgrounds"]
     bg = [r for r in recs if r["split"] == "train" and r["source"] == "backgrounds"]
     val = [r for r in recs if r["split"] == "val"]
@@ -176,6 +190,8 @@ def main():
     print(f"train {len(train)} + {args.bg_per_epoch}/{len(bg)} backgrounds per epoch, val {len(val)}, "
           f"test {len(test)}; loaded in {time.time() - t_start:.0f}s", flush=True)
     net, ema = new_net(), new_net()
+    if args.init:
+        net.load_state_dict(torch.load(args.init, map_location="cpu")["ema"])
     ema.load_state_dict(net.state_dict())
     for p in ema.parameters():
         p.requires_grad_(False)

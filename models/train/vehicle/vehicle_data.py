@@ -27,6 +27,8 @@ CACHE = os.path.join(plate_data.ROOT, "models", ".cache", "vehicle_data_v1.pkl")
 MAX_SIDE = 640
 TEACHER_POSITIVE = 0.55
 TEACHER_IGNORE = 0.3
+# Round 2: a box of ours this confident that contains a plate is taken as that plate's vehicle.
+PLATE_EVIDENCE_MIN_SCORE = 0.1
 # vehicles-yolo classes: 0 bus, 1 car, 2 motorbike, 3 person, 4 truck
 VY_VEHICLES = {0: "bus", 1: "car", 2: "motorcycle", 4: "truck"}
 
@@ -132,10 +134,73 @@ def load_records(rebuild=False):
     return recs
 
 
+def correct_teacher_labels(recs, predict, threshold):
+    """Second round: our own detector (`predict(images) -> [N,5] arrays`, raw scores) corrects the teacher.
+    Teacher boxes our model does not see at all are demoted to ignore; confident boxes of ours the teacher
+    missed become targets; doubtful ones of ours are ignored. A plate still off every target takes our best
+    vehicle-sized box around it as its vehicle (the plate is the evidence), else keeps its ignore region. Returns new records (the human-labelled ones unchanged)."""
+    out = []
+    todo = [r for r in recs if r.get("labelled_by") == "teacher"]
+    dets = predict([r["img"] for r in todo])
+    fixed = {}
+    for r, d in zip(todo, dets):
+        teacher = r["boxes"]
+        ours = d[d[:, 4] >= threshold, :4]
+        doubt = d[(d[:, 4] >= 0.5 * threshold) & (d[:, 4] < threshold), :4]
+        keep_t = [t for t in teacher if any(_iou(t, o) >= 0.5 for o in d[d[:, 4] >= 0.2 * threshold, :4])]
+        drop_t = [t for t in teacher if not any(_iou(t, o) >= 0.5 for o in d[d[:, 4] >= 0.2 * threshold, :4])]
+        pos = list(keep_t) + [o for o in ours if all(_iou(o, t) < 0.5 for t in keep_t)]
+        h, w = r["img"].shape[:2]
+        ign = [b for b in r["ignore"] if not any(_contains(b, p) for p in r["plates"])] + drop_t + list(doubt)
+        for p in r["plates"]:
+            if any(_contains(v, p) for v in pos):
+                continue
+            # A plate is on a vehicle: our best box around it (vehicle-sized, however weak) becomes the target.
+            pw = p[2] - p[0]
+            around = [o for o in d if o[4] >= PLATE_EVIDENCE_MIN_SCORE and _contains(o, p) and o[2] - o[0] >= 2.5 * pw]
+            if around:
+                pos.append(max(around, key=lambda o: o[4])[:4])
+            else:
+                ign.append([max(0, p[0] - 3.5 * pw), max(0, p[1] - 4.5 * pw), min(w, p[2] + 3.5 * pw), min(h, p[3] + pw)])
+        fixed[id(r)] = dict(r, boxes=_arr(pos), ignore=_arr(ign), labelled_by="teacher+ours")
+    for r in recs:
+        out.append(fixed.get(id(r), r))
+    return out
+
+
+def _iou(a, b):
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _tilt(img, boxes, ign, rng):
+    """High-mounted camera look: squeeze the top (or bottom) edge, as a downward-tilted view does."""
+    h, w = img.shape[:2]
+    k = rng.uniform(0.05, 0.2) * w
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[k, 0], [w - k, 0], [w, h], [0, h]]) if rng.rand() < 0.7 else np.float32([[0, 0], [w, 0], [w - k, h], [k, h]])
+    M = cv2.getPerspectiveTransform(src, dst)
+    out = cv2.warpPerspective(img, M, (w, h), borderValue=(127, 127, 127))
+
+    def warp(b):
+        if not len(b):
+            return b
+        pts = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], 1).reshape(-1, 1, 2)
+        q = cv2.perspectiveTransform(pts.astype(np.float32), M).reshape(-1, 4, 2)
+        return np.concatenate([q.min(1), q.max(1)], 1).astype(np.float32)
+    return out, warp(boxes), warp(ign)
+
+
 def make_sample(rec, T, rng):
-    """Random scale around 'letterboxed to T', crop/pad to T x T, flip, photometric jitter (IR, night, blur)."""
+    """Random scale around 'letterboxed to T', crop/pad to T x T, flip, high-angle tilt, photometric jitter (IR,
+    night, blur)."""
     img, boxes = rec["img"], rec["boxes"]
     ign = rec["ignore"]
+    if rng.rand() < 0.25:
+        img, boxes, ign = _tilt(img, boxes, ign, rng)
     h, w = img.shape[:2]
     scale = T / max(h, w) * float(np.exp(rng.uniform(np.log(0.7), np.log(1.8))))
     allb = np.concatenate([boxes, ign]) if len(ign) else boxes

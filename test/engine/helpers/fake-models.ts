@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constantModel } from './onnx-writer.js';
+import { constantModel, constantOutputsModel } from './onnx-writer.js';
 
 /**
  * Detector rows in letterbox pixels: a plate, a weaker duplicate of it (NMS), one under threshold, and a
@@ -15,6 +15,21 @@ export const FAKE_DETECTIONS = [
   [400, 100, 450, 120, 0.05],
   [300, 560, 350, 580, 0.8],
 ];
+/**
+ * Vehicle detector rows in its (320) letterbox pixels: a confident vehicle around the first plate of a 640x360
+ * upload (scale 0.5: plate 50,100..90,115), a weak one (kept only when it carries a plate) and a confident one
+ * with no plate.
+ */
+export const FAKE_VEHICLES = [
+  [20, 40, 120, 130, 0.8],
+  [200, 20, 300, 60, 0.3],
+  [150, 100, 250, 170, 0.7],
+];
+/** Attribute classifier: Sedan at 0.7 (above the manifest's 0.5), Rear at 0.8. */
+const FAKE_TYPES = ['Big Truck', 'Bus', 'Motorcycle', 'Pickup Truck', 'Sedan', 'Van'];
+const FAKE_TYPE_PROBS = [0.05, 0.05, 0.05, 0.1, 0.7, 0.05];
+const FAKE_ORIENTATION_PROBS = [0.15, 0.8, 0.05];
+
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** Frames spelling `text`, blank between characters; `doubt` puts mass on an alternative at one frame. */
@@ -34,17 +49,37 @@ export function logitsFor(text: string, doubt?: { at: number; alt: string; p: nu
   return out;
 }
 
-export function writeFakeModels(readerText = '7abc123', doubt?: { at: number; alt: string; p: number }): string {
+export function writeFakeModels(
+  readerText = '7abc123',
+  doubt?: { at: number; alt: string; p: number },
+  vehicles: number[][] = FAKE_VEHICLES,
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'platewise-models-'));
   const det = constantModel('images', [1, 3, 'h', 'w'], 'detections', Float32Array.from(FAKE_DETECTIONS.flat()), [1, FAKE_DETECTIONS.length, 5]);
   const logits = logitsFor(readerText, doubt);
   const reader = constantModel('images', ['b', 1, 64, 192], 'logits', logits, [1, logits.length / 37, 37]);
+  const vdet = constantModel('images', [1, 3, 'h', 'w'], 'detections', Float32Array.from(vehicles.flat()), [1, vehicles.length, 5]);
+  const attrs = constantOutputsModel('images', ['b', 3, 64, 64], [
+    { name: 'type', constant: Float32Array.from(FAKE_TYPE_PROBS), dims: [1, FAKE_TYPE_PROBS.length] },
+    { name: 'orientation', constant: Float32Array.from(FAKE_ORIENTATION_PROBS), dims: [1, FAKE_ORIENTATION_PROBS.length] },
+  ]);
   const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
   writeFileSync(join(dir, 'det.onnx'), det);
   writeFileSync(join(dir, 'read.onnx'), reader);
+  writeFileSync(join(dir, 'vdet.onnx'), vdet);
+  writeFileSync(join(dir, 'attrs.onnx'), attrs);
   const manifest = {
     'plate-detector': { file: 'det.onnx', sha256: sha(det), input: { default_size: 640, fast_size: 416 }, recommended_threshold: 0.3 },
     'plate-reader': { file: 'read.onnx', sha256: sha(reader), crop_margin: 0.1 },
+    // Identity calibration (a=1, b=0): vehicle.score equals the raw score.
+    'vehicle-detector': { file: 'vdet.onnx', sha256: sha(vdet), input: { default_size: 320 }, recommended_threshold: 0.5, calibration: { a: 1, b: 0 } },
+    'vehicle-attributes': {
+      file: 'attrs.onnx',
+      sha256: sha(attrs),
+      input: { height: 64, width: 64 },
+      output: { type: FAKE_TYPES, orientation: ['Front', 'Rear', 'Unknown'] },
+      type_min_score: 0.5,
+    },
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return dir;

@@ -86,23 +86,36 @@ export function encodeModel(g: GraphSpec): Uint8Array {
 }
 
 /**
- * A graph whose output is `constant` (shape [1, ...rest]) broadcast over the input's batch: the output
+ * A graph whose outputs are constants (shape [1, ...rest]) broadcast over the input's batch: each output
  * depends on the input only through `mean(input) * 0`, so onnxruntime keeps the input wired.
  */
-export function constantModel(inputName: string, inputDims: Array<number | string>, outputName: string, constant: Float32Array, constDims: number[]): Uint8Array {
+export function constantOutputsModel(
+  inputName: string,
+  inputDims: Array<number | string>,
+  outputs: Array<{ name: string; constant: Float32Array; dims: number[] }>,
+): Uint8Array {
   return encodeModel({
     inputs: [{ name: inputName, dims: inputDims }],
-    outputs: [{ name: outputName, dims: ['batch', ...constDims.slice(1)] }],
+    outputs: outputs.map((o) => ({ name: o.name, dims: ['batch', ...o.dims.slice(1)] })),
     initializers: [
-      { name: 'shape', dims: [3], int64s: [-1, 1, 1] },
       { name: 'zero', dims: [], floats: Float32Array.of(0) },
-      { name: 'constant', dims: constDims, floats: constant },
+      ...outputs.flatMap((o, k) => [
+        { name: `shape${k}`, dims: [o.dims.length], int64s: [-1, ...o.dims.slice(1).map(() => 1)] },
+        { name: `constant${k}`, dims: o.dims, floats: o.constant },
+      ]),
     ],
     nodes: [
       { op: 'ReduceMean', inputs: [inputName], outputs: ['m'], ints: { axes: [1, 2, 3] } },
-      { op: 'Reshape', inputs: ['m', 'shape'], outputs: ['r'] },
-      { op: 'Mul', inputs: ['r', 'zero'], outputs: ['z'] },
-      { op: 'Add', inputs: ['z', 'constant'], outputs: [outputName] },
+      { op: 'Mul', inputs: ['m', 'zero'], outputs: ['z'] },
+      ...outputs.flatMap((o, k) => [
+        { op: 'Reshape', inputs: ['z', `shape${k}`], outputs: [`r${k}`] },
+        { op: 'Add', inputs: [`r${k}`, `constant${k}`], outputs: [o.name] },
+      ]),
     ],
   });
+}
+
+/** One constant output (see constantOutputsModel). */
+export function constantModel(inputName: string, inputDims: Array<number | string>, outputName: string, constant: Float32Array, constDims: number[]): Uint8Array {
+  return constantOutputsModel(inputName, inputDims, [{ name: outputName, constant, dims: constDims }]);
 }

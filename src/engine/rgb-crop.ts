@@ -1,0 +1,58 @@
+/**
+ * Vehicle crop for the attribute classifier: the box stretched (no letterbox, as in training) to a planar RGB
+ * float tensor [3, H, W] in [0,1]. Downscaling averages a grid of samples per output pixel, close to the
+ * area interpolation the training crops went through.
+ */
+import type { RawImage } from './crop.js';
+import type { Box } from './types.js';
+
+function channelAt(img: RawImage, x: number, y: number, c: number): number {
+  return img.data[(y * img.width + x) * img.channels + (img.channels < 3 ? 0 : c)] ?? 0;
+}
+
+/** Bilinear value of channel `c` at a continuous position (pixel centres at integer + 0.5), edges clamped. */
+function sample(img: RawImage, fx: number, fy: number, c: number): number {
+  const x = Math.min(Math.max(fx - 0.5, 0), img.width - 1);
+  const y = Math.min(Math.max(fy - 0.5, 0), img.height - 1);
+  const x0 = Math.floor(x);
+  const y0 = Math.floor(y);
+  const x1 = Math.min(x0 + 1, img.width - 1);
+  const y1 = Math.min(y0 + 1, img.height - 1);
+  const ax = x - x0;
+  const ay = y - y0;
+  const top = channelAt(img, x0, y0, c) * (1 - ax) + channelAt(img, x1, y0, c) * ax;
+  const bottom = channelAt(img, x0, y1, c) * (1 - ax) + channelAt(img, x1, y1, c) * ax;
+  return top * (1 - ay) + bottom * ay;
+}
+
+/** Write the [3, height, width] tensor of `box` (decoded-image pixels) into `out` at `offset`. */
+export function cropToRgbTensor(
+  img: RawImage,
+  box: Box,
+  width: number,
+  height: number,
+  out: Float32Array = new Float32Array(3 * width * height),
+  offset = 0,
+): Float32Array {
+  const bw = Math.max(1, box.xmax - box.xmin);
+  const bh = Math.max(1, box.ymax - box.ymin);
+  const stepX = bw / width;
+  const stepY = bh / height;
+  const nx = Math.max(1, Math.min(4, Math.round(stepX)));
+  const ny = Math.max(1, Math.min(4, Math.round(stepY)));
+  const norm = 1 / (255 * nx * ny);
+  const plane = width * height;
+  for (let oy = 0; oy < height; oy++) {
+    for (let ox = 0; ox < width; ox++) {
+      for (let c = 0; c < 3; c++) {
+        let acc = 0;
+        for (let sy = 0; sy < ny; sy++) {
+          const fy = box.ymin + (oy + (sy + 0.5) / ny) * stepY;
+          for (let sx = 0; sx < nx; sx++) acc += sample(img, box.xmin + (ox + (sx + 0.5) / nx) * stepX, fy, c);
+        }
+        out[offset + c * plane + oy * width + ox] = acc * norm;
+      }
+    }
+  }
+  return out;
+}
