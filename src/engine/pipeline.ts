@@ -17,8 +17,8 @@ import { type LoadedModels, loadModels, runSession } from './onnx-session.js';
 import { modeSettings } from './mode.js';
 import { predictRegion } from './region-predict.js';
 import { applyConstraints, compileTextFormats, loadRegionCatalog, type RegionCatalog, resolveHints } from './regions.js';
-import type { EngineResult, PlateRead, RecogniseOptions, Vehicle } from './types.js';
-import { detectVehicles, type FoundVehicle } from './vehicles.js';
+import type { Candidate, EngineResult, PlateRead, RecogniseOptions, Vehicle } from './types.js';
+import { describeVehicles, findVehicles } from './vehicles.js';
 
 export interface PipelineConfig {
   modelsDir: string;
@@ -116,10 +116,8 @@ export async function recogniseWith(
   const det = await detectBoxes(models.detector, frame, sizes, mode.nms, config.tightLetterbox);
   const t2 = performance.now();
 
-  const veh = needsVehicles(options)
-    ? await detectVehicles(models, frame, config.tightLetterbox)
-    : { vehicles: [] as FoundVehicle[], ms: 0 };
-  const owners = associatePlates(det.detections.map((d) => d.imageBox), veh.vehicles);
+  const found = needsVehicles(options) ? await findVehicles(models, frame, config.tightLetterbox) : { vehicles: [], ms: 0 };
+  const owners = associatePlates(det.detections.map((d) => d.imageBox), found.vehicles);
   // Strict: a plate on no vehicle is dropped before it costs a read.
   const dets = det.detections
     .map((d, i) => ({ ...d, owner: owners[i] ?? -1 }))
@@ -128,29 +126,35 @@ export async function recogniseWith(
 
   const read = await readPlates(models.reader, models, dets, decoded.raw, decoded.toRaw, mode.beamWidth, config.deskew);
   const thresholdO = options.thresholdO ?? config.defaultThresholdO;
-  const plates: PlateRead[] = [];
-  const carriers = new Set<number>();
+  const kept: Array<{ det: (typeof dets)[number]; ranked: Candidate[] }> = [];
   dets.forEach((d, i) => {
     const ranked = applyConstraints(read.candidates[i] ?? [], { regions: hinted, textFormats }, options.regionStrict);
     const top = ranked?.[0];
-    if (!ranked || !top || top.score < thresholdO) return;
-    const vehicle = veh.vehicles[d.owner];
-    if (vehicle) carriers.add(d.owner);
-    plates.push({
+    if (ranked && top && top.score >= thresholdO) kept.push({ det: d, ranked });
+  });
+  // Described: the carriers of the plates returned and, in vehicle mode, the confident vehicles without one.
+  const carriers = new Set(kept.map((k) => k.det.owner).filter((o) => o >= 0));
+  const shown = found.vehicles
+    .map((v, i) => ({ v, i }))
+    .filter(({ v, i }) => carriers.has(i) || (options.detectionMode === 'vehicle' && v.confident));
+  const tDescribe = performance.now();
+  const described = await describeVehicles(models, decoded.raw, shown.map((s) => s.v));
+  const describeMs = performance.now() - tDescribe;
+  const vehicleOf = new Map(shown.map((s, k) => [s.i, described.vehicles[k]]));
+  const plates: PlateRead[] = kept.map(({ det: d, ranked }) => {
+    const top = ranked[0] as Candidate;
+    return {
       box: d.imageBox,
       plate: top.plate,
       score: top.score,
       dscore: d.score,
       candidates: ranked,
       region: predictRegion(top.plate, catalog, hinted, options.regions),
-      vehicle: vehicle ? publicVehicle(vehicle) : zeroVehicle(),
-    });
+      vehicle: vehicleOf.get(d.owner) ?? zeroVehicle(),
+    };
   });
   plates.sort((a, b) => b.dscore - a.dscore);
-  const vehicles =
-    options.detectionMode === 'vehicle'
-      ? veh.vehicles.filter((v, i) => v.confident && !carriers.has(i)).map(publicVehicle)
-      : [];
+  const vehicles = shown.filter((s) => !carriers.has(s.i)).flatMap((s) => vehicleOf.get(s.i) ?? []);
   const t4 = performance.now();
   return {
     width: decoded.width,
@@ -160,9 +164,9 @@ export async function recogniseWith(
     timings: {
       decodeMs: t1 - t0,
       detectMs: t2 - t1,
-      vehicleMs: t3 - t2,
-      readMs: t4 - t3,
-      modelMs: det.ms + veh.ms + read.ms,
+      vehicleMs: t3 - t2 + describeMs,
+      readMs: t4 - t3 - describeMs,
+      modelMs: det.ms + found.ms + read.ms + described.ms,
       totalMs: t4 - t0,
     },
   };
@@ -174,8 +178,4 @@ export async function recogniseWith(
  */
 export function needsVehicles(options: RecogniseOptions): boolean {
   return options.mode !== 'fast' || options.detectionRule === 'strict' || options.detectionMode === 'vehicle' || options.mmc;
-}
-
-function publicVehicle({ confident: _, ...vehicle }: FoundVehicle): Vehicle {
-  return vehicle;
 }

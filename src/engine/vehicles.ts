@@ -1,6 +1,6 @@
 /**
  * Vehicles: our vehicle detector (one class, stride 16, native 320) finds the boxes, the attribute classifier
- * names type and orientation from a 64x64 crop of each. Detector scores are mapped through the Platt
+ * names type and orientation from a 64x64 crop of each vehicle the answer shows. Detector scores are mapped through the Platt
  * calibration the training fitted on validation, so `vehicle.score` reads as "probability this is a vehicle".
  */
 import { scaleBox } from './box-map.js';
@@ -8,7 +8,8 @@ import { type DetectInput, detectBoxes } from './detect.js';
 import { DEFAULT_NMS } from './nms.js';
 import { type LoadedModels, runSessionOutputs } from './onnx-session.js';
 import { cropToRgbTensor } from './rgb-crop.js';
-import type { Vehicle } from './types.js';
+import type { RawImage } from './crop.js';
+import type { Box, Vehicle } from './types.js';
 
 /**
  * Vehicles are searched down to this fraction of the model's threshold: a weak vehicle box that carries a
@@ -18,9 +19,14 @@ export const WEAK_VEHICLE_FACTOR = 0.5;
 /** Vehicles kept per image at most. */
 const MAX_VEHICLES = 30;
 
-export interface FoundVehicle extends Vehicle {
+export interface FoundVehicle {
+  /** Calibrated detection score. */
+  score: number;
+  box: Box;
   /** Raw detector score at or above the model's recommended threshold. */
   confident: boolean;
+  /** Box in decoded-image pixels, for the attribute crop. */
+  rawBox: Box;
 }
 
 const logit = (p: number): number => {
@@ -37,46 +43,49 @@ function ranked<T extends string>(probs: Float32Array, offset: number, labels: r
   return labels.map((value, i) => ({ value, score: probs[offset + i] ?? 0 })).sort((a, b) => b.score - a.score);
 }
 
-export async function detectVehicles(
-  models: LoadedModels,
-  img: DetectInput,
-  tight: boolean,
-): Promise<{ vehicles: FoundVehicle[]; ms: number }> {
-  const detM = models.manifest['vehicle-detector'];
-  const threshold = detM.recommended_threshold;
+/** Vehicle boxes, strongest first: confident ones and the weak ones that may yet carry a plate. */
+export async function findVehicles(models: LoadedModels, img: DetectInput, tight: boolean): Promise<{ vehicles: FoundVehicle[]; ms: number }> {
+  const m = models.manifest['vehicle-detector'];
   const det = await detectBoxes(
     models.vehicleDetector,
     img,
-    [detM.input.default_size],
-    { ...DEFAULT_NMS, scoreThreshold: threshold * WEAK_VEHICLE_FACTOR, maxDetections: MAX_VEHICLES },
+    [m.input.default_size],
+    { ...DEFAULT_NMS, scoreThreshold: m.recommended_threshold * WEAK_VEHICLE_FACTOR, maxDetections: MAX_VEHICLES },
     tight,
   );
-  const boxes = det.detections;
-  if (boxes.length === 0) return { vehicles: [], ms: det.ms };
+  const vehicles = det.detections.map((d) => ({
+    score: calibrateScore(d.score, m.calibration),
+    box: d.imageBox,
+    confident: d.score >= m.recommended_threshold,
+    rawBox: scaleBox(d.box, img.toRaw),
+  }));
+  return { vehicles, ms: det.ms };
+}
 
-  const attrM = models.manifest['vehicle-attributes'];
-  const { width: w, height: h } = attrM.input;
-  const batch = new Float32Array(boxes.length * 3 * h * w);
-  boxes.forEach((d, i) => {
-    cropToRgbTensor(img.raw, scaleBox(d.box, img.toRaw), w, h, batch, i * 3 * h * w);
+/**
+ * Type and orientation of the given vehicles from one batched run of the attribute classifier. Only the
+ * vehicles the answer shows are described: the crop and the run cost per vehicle.
+ */
+export async function describeVehicles(models: LoadedModels, raw: RawImage, found: readonly FoundVehicle[]): Promise<{ vehicles: Vehicle[]; ms: number }> {
+  if (found.length === 0) return { vehicles: [], ms: 0 };
+  const m = models.manifest['vehicle-attributes'];
+  const { width: w, height: h } = m.input;
+  const batch = new Float32Array(found.length * 3 * h * w);
+  found.forEach((v, i) => {
+    cropToRgbTensor(raw, v.rawBox, w, h, batch, i * 3 * h * w);
   });
-  const { outputs, ms } = await runSessionOutputs(models.vehicleAttributes, 'images', batch, [boxes.length, 3, h, w], [
-    'type',
-    'orientation',
-  ]);
-  const types = attrM.output.type;
-  const orientations = attrM.output.orientation;
-  const vehicles = boxes.map((d, i): FoundVehicle => {
+  const { outputs, ms } = await runSessionOutputs(models.vehicleAttributes, 'images', batch, [found.length, 3, h, w], ['type', 'orientation']);
+  const types = m.output.type;
+  const orientations = m.output.orientation;
+  const vehicles = found.map((v, i): Vehicle => {
     const type = ranked(outputs.type.data, i * types.length, types)[0];
-    const orientation = ranked(outputs.orientation.data, i * orientations.length, orientations);
     return {
-      score: calibrateScore(d.score, detM.calibration),
+      score: v.score,
       // Below the validated confidence the classifier is as likely wrong as right: say so.
-      type: type && type.score >= attrM.type_min_score ? type.value : 'Unknown',
-      box: d.imageBox,
-      orientation: orientation.map((o) => ({ orientation: o.value, score: o.score })),
-      confident: d.score >= threshold,
+      type: type && type.score >= m.type_min_score ? type.value : 'Unknown',
+      box: v.box,
+      orientation: ranked(outputs.orientation.data, i * orientations.length, orientations).map((o) => ({ orientation: o.value, score: o.score })),
     };
   });
-  return { vehicles, ms: det.ms + ms };
+  return { vehicles, ms };
 }
