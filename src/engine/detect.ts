@@ -54,9 +54,17 @@ export async function detectBoxes(
   return { detections, ms };
 }
 
-/** Sizes to run: the mode's sizes, skipping a larger pass that would only upscale the image. */
+/** A larger pass capped below this many times the native one finds too little more to pay for itself. */
+export const MIN_SECOND_PASS_GAIN = 1.2;
+
+/**
+ * Sizes to run: the native pass, then the larger passes capped at the image's own resolution. Upsampling adds
+ * no detail and costs a resize plus a bigger model run (an 800x600 photo gets 640 + 800, not 640 + 960); a
+ * capped pass that would barely exceed the native one is skipped.
+ */
 export function passSizes(sizes: readonly number[], longestSide: number): number[] {
   const [first, ...rest] = sizes;
   if (first === undefined) return [];
-  return [first, ...rest.filter((s) => longestSide > first && s > first)];
+  const larger = rest.map((s) => Math.min(s, longestSide)).filter((s) => s >= first * MIN_SECOND_PASS_GAIN);
+  return [first, ...new Set(larger)];
 }

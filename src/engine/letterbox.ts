@@ -47,6 +47,9 @@ export function computeLetterbox(width: number, height: number, size: number, ti
   };
 }
 
+/** byte -> [0,1] float: a table lookup is cheaper than a multiply-and-convert per channel. */
+const UNIT = Float32Array.from({ length: 256 }, (_, i) => i / 255);
+
 /**
  * Pack already-resized interleaved pixels (`innerWidth` x `innerHeight`, `channels` 3 = RGB or 1 = grey)
  * into a planar float32 CHW tensor [3, canvasHeight, canvasWidth] in [0,1], padded with LETTERBOX_PAD.
@@ -60,17 +63,31 @@ export function packLetterboxTensor(
   const { canvasWidth: cw, canvasHeight: ch, innerWidth: w, innerHeight: h } = lb;
   if (pixels.length < w * h * channels) throw new RangeError('letterbox: pixel buffer too small');
   const plane = cw * ch;
-  const out = new Float32Array(3 * plane).fill(pad);
-  const inv = 1 / 255;
+  const out = new Float32Array(3 * plane);
+  // Only the padding needs the fill: the image area is written below.
+  for (let c = 0; c < 3; c++) {
+    const base = c * plane;
+    if (w < cw) for (let y = 0; y < h; y++) out.fill(pad, base + y * cw + w, base + (y + 1) * cw);
+    out.fill(pad, base + h * cw, base + plane);
+  }
+  const g = plane;
+  const b = 2 * plane;
   for (let y = 0; y < h; y++) {
     let src = y * w * channels;
     const row = y * cw;
-    for (let x = 0; x < w; x++, src += channels) {
-      const o = row + x;
-      const r = (pixels[src] ?? 0) * inv;
-      out[o] = r;
-      out[plane + o] = channels === 3 ? (pixels[src + 1] ?? 0) * inv : r;
-      out[2 * plane + o] = channels === 3 ? (pixels[src + 2] ?? 0) * inv : r;
+    if (channels === 3) {
+      for (let o = row; o < row + w; o++, src += 3) {
+        out[o] = UNIT[pixels[src] as number] as number;
+        out[g + o] = UNIT[pixels[src + 1] as number] as number;
+        out[b + o] = UNIT[pixels[src + 2] as number] as number;
+      }
+    } else {
+      for (let o = row; o < row + w; o++, src++) {
+        const v = UNIT[pixels[src] as number] as number;
+        out[o] = v;
+        out[g + o] = v;
+        out[b + o] = v;
+      }
     }
   }
   return out;

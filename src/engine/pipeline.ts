@@ -111,7 +111,7 @@ export async function recogniseWith(
   const decoded = await decodeImage(image, { maxPixels: config.maxPixels, maxSide: mode.maxDecodeSide });
   const t1 = performance.now();
 
-  const sizes = passSizes(mode.detectorSizes, Math.max(decoded.width, decoded.height));
+  const sizes = passSizes(mode.detectorSizes, Math.max(decoded.raw.width, decoded.raw.height));
   const frame = { ...decoded, resized: new Map() };
   const det = await detectBoxes(models.detector, frame, sizes, mode.nms, config.tightLetterbox);
   const t2 = performance.now();

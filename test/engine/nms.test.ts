@@ -54,9 +54,13 @@ describe('nonMaxSuppression', () => {
 });
 
 describe('passSizes', () => {
-  it('adds the larger pass only for images larger than the native size', () => {
+  it('adds the larger pass only for images larger than the native size, never upsampling', () => {
     expect(passSizes([640, 960], 1280)).toEqual([640, 960]);
     expect(passSizes([640, 960], 640)).toEqual([640]);
     expect(passSizes([416], 4000)).toEqual([416]);
+    // Never upsampled: capped at the image's own size, skipped when that gains less than 1.2x.
+    expect(passSizes([640, 960], 800)).toEqual([640, 800]);
+    expect(passSizes([640, 960], 720)).toEqual([640]);
+    expect(passSizes([640, 960], 768)).toEqual([640, 768]);
   });
 });
