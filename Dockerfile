@@ -16,7 +16,10 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm install --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
+# MALLOC_ARENA_MAX: glibc gives each of libvips' and onnxruntime's threads its own malloc arena; two arenas
+# cut peak RSS by ~200 MB under load with no measurable throughput cost (bench/results.md).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     PORT=8080 \
     HEALTH_PORT=8081 \
     DATA_DIR=/data

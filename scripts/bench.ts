@@ -7,6 +7,7 @@
  * `nodejs_eventloop_lag_*` gauges (perf_hooks monitorEventLoopDelay, reset on every /metrics scrape), scraped
  * right before and right after the phase, minus the monitor's 10 ms sampling interval (an idle loop reads ~10 ms).
  * Writes bench/results.md and bench/results.json (BENCH_OUT=DIR writes there instead; BENCH_CALLS=N for a short run).
+ * The server runs with MALLOC_ARENA_MAX=2 as the Dockerfile sets it (unless the environment says otherwise).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -110,7 +111,7 @@ async function run(base: string, images: Buffer[], mode: string, concurrency: nu
 async function startServer(dataDir: string): Promise<{ base: string; stop: () => void; rss: () => Promise<number> }> {
   const port = 18000 + Math.floor(Math.random() * 1000);
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli.js'), 'serve'], {
-    env: { ...process.env, PROFILE: 'sdk', PORT: String(port), HEALTH_PORT: String(port + 1), DATA_DIR: dataDir, LOG_LEVEL: 'warn', QUEUE_MAX_PENDING: '64' },
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, PROFILE: 'sdk', PORT: String(port), HEALTH_PORT: String(port + 1), DATA_DIR: dataDir, LOG_LEVEL: 'warn', QUEUE_MAX_PENDING: '64' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
