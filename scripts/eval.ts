@@ -2,10 +2,12 @@
  * Accuracy of the engine on openalpr-format folders, scored like /work/shared/tools/score_api.py (same
  * metrics, same normalisation) but in-process, without the HTTP layer.
  *
- *   npm run eval -- DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--deskew] [--tight] [--out results.tsv] [--models DIR]
+ *   npm run eval -- DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--deskew] [--square] [--out results.tsv] [--models DIR]
  *
  * DIR holds COUNTRY/ folders (us, eu, br) of IMAGE + IMAGE-STEM.txt (`filename x y w h PLATE`, tab-separated),
  * or is itself such a folder. With --regions the country is sent as a hint (us, br; eu none), as score_api does.
+ * The engine runs as the server does (tight letterbox); --square uses the square letterbox of training.
+ * Score reliability: the found plates' `score` in bins against how often that read is right (calibration).
  * Vehicles: of the true plates found (IoU >= 0.3), the share paired with a vehicle box that contains them
  * (`vehicle_paired`) and the share whose vehicle has a type other than Unknown (`vehicle_typed`).
  */
@@ -51,7 +53,7 @@ function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: 
   const dirs: string[] = [];
   let regions = false;
   let deskew = false;
-  let tight = false;
+  let tight = true;
   let mode: Mode = 'regular';
   let out: string | undefined;
   let models = DEFAULT_MODELS_DIR;
@@ -59,7 +61,7 @@ function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: 
     const a = argv[i] ?? '';
     if (a === '--regions') regions = true;
     else if (a === '--deskew') deskew = true;
-    else if (a === '--tight') tight = true;
+    else if (a === '--square') tight = false;
     else if (a === '--mode') mode = (argv[++i] ?? 'regular') as Mode;
     else if (a === '--out') out = argv[++i];
     else if (a === '--models') models = argv[++i] ?? models;
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
   const byCountry = new Map<string, Sample[]>();
   for (const s of samples) byCountry.set(s.country, [...(byCountry.get(s.country) ?? []), s]);
   const totals = { n: 0, top1: 0, top5: 0, det: 0, paired: 0, typed: 0 };
+  const scored: Array<{ score: number; right: boolean }> = [];
   for (const [country, list] of byCountry) {
     const st = { top1: 0, top1Exact: 0, top5: 0, det: 0, extra: 0, paired: 0, typed: 0, ms: [] as number[], stages: { decode: [] as number[], detect: [] as number[], vehicle: [] as number[], read: [] as number[] } };
     const misreads: string[] = [];
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
       st.det += Number(det);
       st.extra += ious.filter((v) => v < 0.05).length;
       const found = plates[ious.indexOf(Math.max(...ious))];
+      if (det && found) scored.push({ score: found.score, right: norm(found.plate) === norm(s.plate) });
       if (det && found && found.vehicle.score > 0 && containment(found.box, found.vehicle.box) >= MIN_CONTAINMENT) {
         st.paired += 1;
         st.typed += Number(found.vehicle.type !== 'Unknown');
@@ -141,6 +145,13 @@ async function main(): Promise<void> {
   const n = Math.max(totals.n, 1);
   console.log(JSON.stringify({ country: 'all', images: totals.n, top1: r4(totals.top1 / n), top5: r4(totals.top5 / n), detected: r4(totals.det / n),
     vehicle_paired: r4(totals.paired / Math.max(totals.det, 1)), vehicle_typed: r4(totals.typed / Math.max(totals.det, 1)) }));
+  const bins = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001];
+  const reliability = bins.slice(1).map((hi, i) => {
+    const inBin = scored.filter((p) => p.score >= (bins[i] ?? 0) && p.score < hi);
+    const mean = (f: (p: (typeof scored)[number]) => number): number => r4(inBin.reduce((a, p) => a + f(p), 0) / Math.max(inBin.length, 1));
+    return { bin: `${bins[i]}-${Math.min(hi, 1)}`, n: inBin.length, mean_score: mean((p) => p.score), right: mean((p) => Number(p.right)) };
+  });
+  console.log(JSON.stringify({ score_reliability: reliability }));
   if (args.out) writeFileSync(args.out, `${rows.join('\n')}\n`);
   await engine.close();
 }
