@@ -80,6 +80,24 @@ class EpochSet(torch.utils.data.Dataset):
         return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1), torch.from_numpy(cls), torch.from_numpy(tgt)
 
 
+def warmup_cosine_lr(base, step, warm, prog):
+    """linear warm-up over `warm` steps, then cosine from base to 2 % of it as `prog` goes 0 -> 1."""
+    if step < warm:
+        return base * (step + 1) / warm
+    return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * prog)))
+
+
+@torch.no_grad()
+def ema_update(ema, net, step):
+    """EMA of the weights (decay ramping up to 0.998); buffers like BN counters are copied."""
+    d = min(0.998, (1 + step) / (10 + step))
+    for pe, pn in zip(ema.state_dict().values(), net.state_dict().values()):
+        if pe.dtype.is_floating_point:
+            pe.mul_(d).add_(pn.detach(), alpha=1 - d)
+        else:
+            pe.copy_(pn)
+
+
 def giou_loss(p, t):
     ix1, iy1 = torch.max(p[:, 0], t[:, 0]), torch.max(p[:, 1], t[:, 1])
     ix2, iy2 = torch.min(p[:, 2], t[:, 2]), torch.min(p[:, 3], t[:, 3])
@@ -311,8 +329,7 @@ def main():
             if args.time_limit:  # anneal by wall-clock too, so a time-limited run still ends at a low LR
                 prog = max(prog, (time.time() - t_start) / (args.time_limit * 60))
             prog = min(1.0, prog)
-            lr = args.lr * (step + 1) / warm if step < warm else \
-                args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * prog)))
+            lr = warmup_cosine_lr(args.lr, step, warm, prog)
             for g in opt.param_groups:
                 g["lr"] = lr
             x = imgs.to(device).float().div_(255)
@@ -323,13 +340,7 @@ def main():
             torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
             opt.step()
             step += 1
-            d = min(0.998, (1 + step) / (10 + step))
-            with torch.no_grad():
-                for pe, pn in zip(ema.state_dict().values(), net.state_dict().values()):
-                    if pe.dtype.is_floating_point:
-                        pe.mul_(d).add_(pn.detach(), alpha=1 - d)
-                    else:
-                        pe.copy_(pn)
+            ema_update(ema, net, step)
             tl += float(loss); tc += float(lc); tb += float(lb); n += 1
             if n % 40 == 0:
                 print(f"  epoch {epoch + 1} step {n}/{len(loader)} loss {tl / n:.3f} {time.time() - t0:.0f}s", flush=True)

@@ -29,7 +29,7 @@ import vehicle_data  # noqa: E402
 import data as plate_data  # noqa: E402
 from manifest import file_sha256, update_manifest_entry  # noqa: E402
 from model import PlateDet  # noqa: E402
-from train import compute_loss, iou_matrix, predict, seed_all  # noqa: E402
+from train import compute_loss, ema_update, iou_matrix, predict, seed_all, warmup_cosine_lr  # noqa: E402
 
 ROOT = plate_data.ROOT
 STRIDE = 16
@@ -216,7 +216,7 @@ def main():
         for imgs, cls_t, box_t in loader:
             prog = max((step - warm) / max(1, total_est - warm), (time.time() - t_start) / (args.time_limit * 60))
             prog = min(1.0, prog)
-            lr = args.lr * (step + 1) / warm if step < warm else args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * prog)))
+            lr = warmup_cosine_lr(args.lr, step, warm, prog)
             for g in opt.param_groups:
                 g["lr"] = lr
             cls, ltrb = net(imgs.float().div_(255))
@@ -226,13 +226,7 @@ def main():
             torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
             opt.step()
             step += 1
-            d = min(0.998, (1 + step) / (10 + step))
-            with torch.no_grad():
-                for pe, pn in zip(ema.state_dict().values(), net.state_dict().values()):
-                    if pe.dtype.is_floating_point:
-                        pe.mul_(d).add_(pn.detach(), alpha=1 - d)
-                    else:
-                        pe.copy_(pn)
+            ema_update(ema, net, step)
             tl += float(loss); n += 1
         elapsed = (time.time() - t_start) / 60
         last = epoch + 1 == args.epochs or elapsed > args.time_limit

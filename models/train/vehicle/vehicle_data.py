@@ -18,6 +18,8 @@ import xml.etree.ElementTree as ET
 import cv2
 import numpy as np
 
+from teacher import iou
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "detector"))
 import data as plate_data  # noqa: E402
@@ -147,9 +149,9 @@ def correct_teacher_labels(recs, predict, threshold):
         teacher = r["boxes"]
         ours = d[d[:, 4] >= threshold, :4]
         doubt = d[(d[:, 4] >= 0.5 * threshold) & (d[:, 4] < threshold), :4]
-        keep_t = [t for t in teacher if any(_iou(t, o) >= 0.5 for o in d[d[:, 4] >= 0.2 * threshold, :4])]
-        drop_t = [t for t in teacher if not any(_iou(t, o) >= 0.5 for o in d[d[:, 4] >= 0.2 * threshold, :4])]
-        pos = list(keep_t) + [o for o in ours if all(_iou(o, t) < 0.5 for t in keep_t)]
+        keep_t = [t for t in teacher if any(iou(t, o) >= 0.5 for o in d[d[:, 4] >= 0.2 * threshold, :4])]
+        drop_t = [t for t in teacher if not any(iou(t, o) >= 0.5 for o in d[d[:, 4] >= 0.2 * threshold, :4])]
+        pos = list(keep_t) + [o for o in ours if all(iou(o, t) < 0.5 for t in keep_t)]
         h, w = r["img"].shape[:2]
         ign = [b for b in r["ignore"] if not any(_contains(b, p) for p in r["plates"])] + drop_t + list(doubt)
         for p in r["plates"]:
@@ -166,14 +168,6 @@ def correct_teacher_labels(recs, predict, threshold):
     for r in recs:
         out.append(fixed.get(id(r), r))
     return out
-
-
-def _iou(a, b):
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _tilt(img, boxes, ign, rng):
