@@ -43,8 +43,11 @@ function lumaAt(img: RawImage, x: number, y: number): number {
   return 0.299 * (d[i] ?? 0) + 0.587 * (d[i + 1] ?? 0) + 0.114 * (d[i + 2] ?? 0);
 }
 
-/** Bilinear luma at a continuous position (pixel centres at integer + 0.5), edges clamped. */
-export function sampleLuma(img: RawImage, fx: number, fy: number): number {
+/** A per-pixel value of an image: luma, or one colour channel. */
+export type PixelValue = (img: RawImage, x: number, y: number, channel: number) => number;
+
+/** Bilinear `value` at a continuous position (pixel centres at integer + 0.5), edges clamped. */
+export function sampleBilinear(img: RawImage, fx: number, fy: number, value: PixelValue, channel = 0): number {
   const x = Math.min(Math.max(fx - 0.5, 0), img.width - 1);
   const y = Math.min(Math.max(fy - 0.5, 0), img.height - 1);
   const x0 = Math.floor(x);
@@ -53,9 +56,14 @@ export function sampleLuma(img: RawImage, fx: number, fy: number): number {
   const y1 = Math.min(y0 + 1, img.height - 1);
   const ax = x - x0;
   const ay = y - y0;
-  const top = lumaAt(img, x0, y0) * (1 - ax) + lumaAt(img, x1, y0) * ax;
-  const bottom = lumaAt(img, x0, y1) * (1 - ax) + lumaAt(img, x1, y1) * ax;
+  const top = value(img, x0, y0, channel) * (1 - ax) + value(img, x1, y0, channel) * ax;
+  const bottom = value(img, x0, y1, channel) * (1 - ax) + value(img, x1, y1, channel) * ax;
   return top * (1 - ay) + bottom * ay;
+}
+
+/** Bilinear luma at a continuous position. */
+export function sampleLuma(img: RawImage, fx: number, fy: number): number {
+  return sampleBilinear(img, fx, fy, lumaAt);
 }
 
 /**

@@ -3,26 +3,15 @@
  * float tensor [3, H, W] in [0,1]. Downscaling averages a grid of point samples per output pixel, close to
  * the area interpolation the training crops went through; enlarging samples bilinearly.
  */
-import type { RawImage } from './crop.js';
+import { type RawImage, sampleBilinear } from './crop.js';
 import type { Box } from './types.js';
 
 function channelAt(img: RawImage, x: number, y: number, c: number): number {
   return img.data[(y * img.width + x) * img.channels + (img.channels < 3 ? 0 : c)] ?? 0;
 }
 
-/** Bilinear value of channel `c` at a continuous position (pixel centres at integer + 0.5), edges clamped. */
 function sample(img: RawImage, fx: number, fy: number, c: number): number {
-  const x = Math.min(Math.max(fx - 0.5, 0), img.width - 1);
-  const y = Math.min(Math.max(fy - 0.5, 0), img.height - 1);
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  const x1 = Math.min(x0 + 1, img.width - 1);
-  const y1 = Math.min(y0 + 1, img.height - 1);
-  const ax = x - x0;
-  const ay = y - y0;
-  const top = channelAt(img, x0, y0, c) * (1 - ax) + channelAt(img, x1, y0, c) * ax;
-  const bottom = channelAt(img, x0, y1, c) * (1 - ax) + channelAt(img, x1, y1, c) * ax;
-  return top * (1 - ay) + bottom * ay;
+  return sampleBilinear(img, fx, fy, channelAt, c);
 }
 
 /** Value of channel `c` of the pixel containing a continuous position, edges clamped. */
