@@ -26,6 +26,7 @@ const FAST_MAX_SIDE = 960;
 /**
  * Second, larger detection pass in regular and redaction modes: 1.5x finds plates down to ~2/3 of the
  * smallest the native pass finds. Measured on openalpr-endtoend-dev (us): detection 0.56 -> 0.87 at 960.
+ * The pass is capped at the image's own size (detect.ts passSizes): it never upsamples.
  */
 const SECOND_PASS_FACTOR = 1.5;
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
