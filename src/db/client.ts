@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
@@ -24,11 +24,19 @@ export async function openDatabase(options: DbOptions): Promise<Db> {
     // A factory, because the dialect takes a plain object for a lazily created client.
     return new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: () => bounded }) });
   }
-  let dir = options.dataDir;
-  if (dir !== 'memory://') {
-    dir = path.resolve(dir, 'pglite');
-    mkdirSync(dir, { recursive: true });
-  }
-  const client = await PGlite.create(dir === 'memory://' ? undefined : dir);
-  return new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  if (options.dataDir === 'memory://') return new Kysely<Database>({ dialect: new PGliteDialect(await PGlite.create()) });
+  const dir = path.resolve(options.dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  return new Kysely<Database>({ dialect: new PGliteDialect(await openPglite(dir)) });
+}
+
+/**
+ * The first open of a new data directory runs initdb, which leaves ~450 MB of WebAssembly memory and buffers
+ * behind for the life of the instance; closing and reopening drops it (peak RSS about 800 -> 430 MB).
+ */
+async function openPglite(dir: string): Promise<PGlite> {
+  if (existsSync(path.join(dir, 'PG_VERSION'))) return PGlite.create(dir);
+  const initialised = await PGlite.create(dir);
+  await initialised.close();
+  return PGlite.create(dir);
 }
