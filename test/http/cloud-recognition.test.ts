@@ -2,7 +2,9 @@
 // order for every documented way of sending an image, and usage must count exactly the successful calls.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { AUTH, type TestServer, startTestServer } from '../helpers/server.js';
 import { CAR_JPEG, form } from '../helpers/images.js';
 
@@ -32,6 +34,15 @@ interface PlateResult {
   score: number;
   candidates: Array<{ score: number; plate: string }>;
   dscore: number;
+}
+
+/** The published webhook schema (webhooks/schemas): its `data` is the API response, so responses must fit it. */
+const imageDoneSchema = z.fromJSONSchema(
+  JSON.parse(readFileSync(new URL('../../webhooks/schemas/image.done.v1.json', import.meta.url), 'utf8')) as Parameters<typeof z.fromJSONSchema>[0],
+);
+function expectPublishedShape(data: unknown) {
+  const parsed = imageDoneSchema.safeParse({ hook: { target: 'http://receiver.example/', id: 1, event: 'image.done' }, data });
+  expect(parsed.error?.issues ?? []).toEqual([]);
 }
 
 function expectWellFormedResult(r: PlateResult) {
@@ -97,6 +108,7 @@ describe('POST /v1/plate-reader/ (cloud) happy paths', () => {
     for (const o of r.orientation) expect(Object.keys(o)).toEqual(['orientation', 'score']);
     const scores = r.orientation.map((o: { score: number }) => o.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expectPublishedShape(body);
   });
 
   it('pairs the plate with the car around it (real photo, real models)', async () => {
@@ -132,6 +144,7 @@ describe('POST /v1/plate-reader/ (cloud) happy paths', () => {
     for (const r of body.results.slice(1)) {
       if (!('plate' in r)) expect(Object.keys(r)).toEqual(['vehicle']);
     }
+    expectPublishedShape(body);
   });
 
   it('detection_rule strict keeps only plates on a vehicle', async () => {
