@@ -7,7 +7,9 @@
  * DIR holds COUNTRY/ folders (us, eu, br) of IMAGE + IMAGE-STEM.txt (`filename x y w h PLATE`, tab-separated),
  * or is itself such a folder. With --regions the country is sent as a hint (us, br; eu none), as score_api does.
  * The engine runs as the server does (tight letterbox); --square uses the square letterbox of training.
- * Score reliability: the found plates' `score` in bins against how often that read is right (calibration).
+ * Score reliability: the found plates' `score` in bins against how often that read is right, and every returned
+ * box's `dscore` against how often it is the labelled plate (a second, unlabelled plate in a photo counts as
+ * wrong there, so `dscore` reliability is a lower bound).
  * Vehicles: of the true plates found (IoU >= 0.3), the share paired with a vehicle box that contains them
  * (`vehicle_paired`) and the share whose vehicle has a type other than Unknown (`vehicle_typed`).
  */
@@ -77,6 +79,18 @@ const median = (xs: number[]): number => {
 };
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
+const RELIABILITY_BINS = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001];
+
+/** Scores in bins against the share that is right: a calibrated score matches it. */
+function reliability(points: ReadonlyArray<{ score: number; right: boolean }>) {
+  return RELIABILITY_BINS.slice(1).map((hi, i) => {
+    const lo = RELIABILITY_BINS[i] ?? 0;
+    const inBin = points.filter((p) => p.score >= lo && p.score < hi);
+    const mean = (f: (p: (typeof points)[number]) => number): number => r4(inBin.reduce((a, p) => a + f(p), 0) / Math.max(inBin.length, 1));
+    return { bin: `${lo}-${Math.min(hi, 1)}`, n: inBin.length, mean_score: mean((p) => p.score), right: mean((p) => Number(p.right)) };
+  });
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const engine = await createInlineEngine({ modelsDir: args.models, deskew: args.deskew, tightLetterbox: args.tight });
@@ -86,6 +100,7 @@ async function main(): Promise<void> {
   for (const s of samples) byCountry.set(s.country, [...(byCountry.get(s.country) ?? []), s]);
   const totals = { n: 0, top1: 0, top5: 0, det: 0, paired: 0, typed: 0 };
   const scored: Array<{ score: number; right: boolean }> = [];
+  const dscored: Array<{ score: number; right: boolean }> = [];
   for (const [country, list] of byCountry) {
     const st = { top1: 0, top1Exact: 0, top5: 0, det: 0, extra: 0, paired: 0, typed: 0, ms: [] as number[], stages: { decode: [] as number[], detect: [] as number[], vehicle: [] as number[], read: [] as number[] } };
     const misreads: string[] = [];
@@ -108,6 +123,7 @@ async function main(): Promise<void> {
       st.det += Number(det);
       st.extra += ious.filter((v) => v < 0.05).length;
       const found = plates[ious.indexOf(Math.max(...ious))];
+      plates.forEach((p, i) => dscored.push({ score: p.dscore, right: (ious[i] ?? 0) >= 0.3 }));
       if (det && found) scored.push({ score: found.score, right: norm(found.plate) === norm(s.plate) });
       if (det && found && found.vehicle.score > 0 && containment(found.box, found.vehicle.box) >= MIN_CONTAINMENT) {
         st.paired += 1;
@@ -145,13 +161,7 @@ async function main(): Promise<void> {
   const n = Math.max(totals.n, 1);
   console.log(JSON.stringify({ country: 'all', images: totals.n, top1: r4(totals.top1 / n), top5: r4(totals.top5 / n), detected: r4(totals.det / n),
     vehicle_paired: r4(totals.paired / Math.max(totals.det, 1)), vehicle_typed: r4(totals.typed / Math.max(totals.det, 1)) }));
-  const bins = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001];
-  const reliability = bins.slice(1).map((hi, i) => {
-    const inBin = scored.filter((p) => p.score >= (bins[i] ?? 0) && p.score < hi);
-    const mean = (f: (p: (typeof scored)[number]) => number): number => r4(inBin.reduce((a, p) => a + f(p), 0) / Math.max(inBin.length, 1));
-    return { bin: `${bins[i]}-${Math.min(hi, 1)}`, n: inBin.length, mean_score: mean((p) => p.score), right: mean((p) => Number(p.right)) };
-  });
-  console.log(JSON.stringify({ score_reliability: reliability }));
+  console.log(JSON.stringify({ score_reliability: reliability(scored), dscore_reliability: reliability(dscored) }));
   if (args.out) writeFileSync(args.out, `${rows.join('\n')}\n`);
   await engine.close();
 }
