@@ -1,7 +1,8 @@
 /**
  * Vehicles: our vehicle detector (one class, stride 16, native 320) finds the boxes, the attribute classifier
- * names type and orientation from a 64x64 crop of each vehicle the answer shows. Detector scores are mapped through the Platt
- * calibration the training fitted on validation, so `vehicle.score` reads as "probability this is a vehicle".
+ * names type and orientation from a 64x64 crop of each vehicle the answer shows. Detector scores are mapped
+ * through the Platt calibration the training fitted on validation, so `vehicle.score` reads as "probability
+ * this is a vehicle".
  */
 import { scaleBox } from './box-map.js';
 import { type DetectInput, detectBoxes } from './detect.js';
@@ -81,7 +82,7 @@ export async function describeVehicles(models: LoadedModels, raw: RawImage, foun
     const type = ranked(outputs.type.data, i * types.length, types)[0];
     return {
       score: v.score,
-      // Below the validated confidence the classifier is as likely wrong as right: say so.
+      // Below the confidence chosen on validation, named types are right less than 85 % of the time: say Unknown.
       type: type && type.score >= m.type_min_score ? type.value : 'Unknown',
       box: v.box,
       orientation: ranked(outputs.orientation.data, i * orientations.length, orientations).map((o) => ({ orientation: o.value, score: o.score })),
