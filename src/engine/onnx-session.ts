@@ -13,11 +13,15 @@ import { VEHICLE_TYPES } from './types.js';
 export { DEFAULT_MODELS_DIR } from '../paths.js';
 
 const ModelEntry = z.object({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/i) });
+/** Platt scaling fitted on validation (calibration.ts): calibrated = sigmoid(a * logit(raw) + b). */
+const PlattCalibration = z.object({ a: z.number().positive(), b: z.number() });
 
 export const Manifest = z.object({
   'plate-detector': ModelEntry.extend({
     input: z.object({ default_size: z.number().int().positive(), fast_size: z.number().int().positive() }),
+    /** Raw-score threshold (best F1 on validation). */
     recommended_threshold: z.number().min(0).max(1),
+    calibration: PlattCalibration,
   }),
   'plate-reader': ModelEntry.extend({
     crop_margin: z.number().min(0).max(1),
@@ -29,8 +33,7 @@ export const Manifest = z.object({
   'vehicle-detector': ModelEntry.extend({
     input: z.object({ default_size: z.number().int().positive() }),
     recommended_threshold: z.number().min(0).max(1),
-    /** Platt scaling fitted on validation: calibrated = sigmoid(a * logit(raw) + b). */
-    calibration: z.object({ a: z.number(), b: z.number() }),
+    calibration: PlattCalibration,
   }),
   'vehicle-attributes': ModelEntry.extend({
     input: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }),

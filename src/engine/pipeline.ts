@@ -7,6 +7,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { associatePlates } from './associate.js';
 import { type AxisScale, scaleBox } from './box-map.js';
+import { calibrateScore, rawScoreFor } from './calibration.js';
 import { cropToReaderTensor } from './crop.js';
 import { ctcBeamSearch, logSoftmaxFrames, READER_ALPHABET } from './ctc.js';
 import { DEFAULT_MAX_PIXELS, decodeImage } from './decode.js';
@@ -104,7 +105,9 @@ export async function recogniseWith(
 ): Promise<EngineResult> {
   const t0 = performance.now();
   const detector = models.manifest['plate-detector'];
-  const mode = modeSettings(options.mode, detector.input, detector.recommended_threshold, options.thresholdD);
+  // threshold_d is given in terms of the dscore the caller sees (calibrated); the detector works on raw scores.
+  const thresholdD = options.thresholdD === undefined ? undefined : rawScoreFor(options.thresholdD, detector.calibration);
+  const mode = modeSettings(options.mode, detector.input, detector.recommended_threshold, thresholdD);
   const textFormats = compileTextFormats(options.textFormats);
   const hinted = resolveHints(catalog, options.regions);
 
@@ -147,7 +150,7 @@ export async function recogniseWith(
       box: d.imageBox,
       plate: top.plate,
       score: top.score,
-      dscore: d.score,
+      dscore: calibrateScore(d.score, detector.calibration),
       candidates: ranked,
       region: predictRegion(top.plate, catalog, hinted, options.regions),
       vehicle: vehicleOf.get(d.owner) ?? zeroVehicle(),

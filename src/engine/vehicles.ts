@@ -5,6 +5,7 @@
  * this is a vehicle".
  */
 import { scaleBox } from './box-map.js';
+import { calibrateScore } from './calibration.js';
 import { type DetectInput, detectBoxes } from './detect.js';
 import { DEFAULT_NMS } from './nms.js';
 import { type LoadedModels, runSessionOutputs } from './onnx-session.js';
@@ -28,15 +29,6 @@ export interface FoundVehicle {
   confident: boolean;
   /** Box in decoded-image pixels, for the attribute crop. */
   rawBox: Box;
-}
-
-const logit = (p: number): number => {
-  const q = Math.min(Math.max(p, 1e-4), 1 - 1e-4);
-  return Math.log(q / (1 - q));
-};
-
-export function calibrateScore(raw: number, cal: { a: number; b: number }): number {
-  return 1 / (1 + Math.exp(-(cal.a * logit(raw) + cal.b)));
 }
 
 /** Softmax rows -> labels ranked by probability. */

@@ -192,6 +192,21 @@ describe('model loading', () => {
     await expect(wrong.recognise(await solidJpeg(1280, 720), opts())).rejects.toThrow(/alphabet/);
   });
 
+  it('reports dscore through the manifest calibration, and reads threshold_d in those terms', async () => {
+    const dir = writeFakeModels('abc1234');
+    const path = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown>>;
+    manifest['plate-detector'] = { ...manifest['plate-detector'], calibration: { a: 2, b: 0 } };
+    writeFileSync(path, JSON.stringify(manifest));
+    const calibrated = await createInlineEngine({ modelsDir: dir });
+    const image = await solidJpeg(640, 360);
+    // raw 0.9 -> sigmoid(2 * logit(0.9)) = 0.81 / 0.82
+    expect((await calibrated.recognise(image, opts())).plates[0]?.dscore).toBeCloseTo(0.81 / 0.82, 6);
+    // threshold_d 0.95 (calibrated) is raw ~0.81: the raw-0.9 plate stays; 0.99 is raw ~0.91: it goes.
+    expect((await calibrated.recognise(image, opts({ thresholdD: 0.95 }))).plates).toHaveLength(1);
+    expect((await calibrated.recognise(image, opts({ thresholdD: 0.99 }))).plates).toHaveLength(0);
+  });
+
   it('refuses a model whose sha256 does not match the manifest', async () => {
     const dir = writeFakeModels();
     writeFileSync(join(dir, 'read.onnx'), Buffer.from('tampered'));

@@ -3,7 +3,7 @@ import type { RawImage } from '../../src/engine/crop.js';
 import { needsVehicles } from '../../src/engine/pipeline.js';
 import { cropToRgbTensor } from '../../src/engine/rgb-crop.js';
 import { DEFAULT_RECOGNISE_OPTIONS } from '../../src/engine/types.js';
-import { calibrateScore } from '../../src/engine/vehicles.js';
+import { calibrateScore, rawScoreFor } from '../../src/engine/calibration.js';
 
 /** width x height, left half red, right half blue. */
 function halves(width: number, height: number): RawImage {
@@ -44,6 +44,9 @@ describe('vehicle score and cost', () => {
     expect(calibrateScore(0.5, { a: 2, b: 1 })).toBeCloseTo(1 / (1 + Math.exp(-1)), 5);
     expect(calibrateScore(0.9, { a: 0.5, b: 0 })).toBeLessThan(0.9);
     expect(calibrateScore(1, { a: 1, b: 0 })).toBeLessThanOrEqual(1);
+    const cal = { a: 2.3, b: -1.4 };
+    for (const p of [0.1, 0.5, 0.9]) expect(calibrateScore(rawScoreFor(p, cal), cal)).toBeCloseTo(p, 6);
+    expect([rawScoreFor(0, cal), rawScoreFor(1, cal)]).toEqual([0, 1]);
   });
 
   it('runs the vehicle model except in plain fast mode', () => {

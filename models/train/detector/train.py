@@ -254,6 +254,9 @@ def write_manifest(onnx_path, threshold):
                   "stride": 32, "default_size": 640, "fast_size": 416},
         "output": {"name": "detections", "format": "x1y1x2y2score"},
         "recommended_threshold": round(float(threshold), 3),
+        # Identity until `npx tsx scripts/calibrate-detector.ts DIR --write` fits it on this model's validation
+        # split (export_val.py writes DIR): the engine maps raw scores to dscore through it.
+        "calibration": {"a": 1, "b": 0},
     })
 
 

@@ -69,9 +69,15 @@ export function writeFakeModels(
   writeFileSync(join(dir, 'vdet.onnx'), vdet);
   writeFileSync(join(dir, 'attrs.onnx'), attrs);
   const manifest = {
-    'plate-detector': { file: 'det.onnx', sha256: sha(det), input: { default_size: 640, fast_size: 416 }, recommended_threshold: 0.3 },
+    // Identity calibrations (a=1, b=0): dscore and vehicle.score equal the raw scores.
+    'plate-detector': {
+      file: 'det.onnx',
+      sha256: sha(det),
+      input: { default_size: 640, fast_size: 416 },
+      recommended_threshold: 0.3,
+      calibration: { a: 1, b: 0 },
+    },
     'plate-reader': { file: 'read.onnx', sha256: sha(reader), crop_margin: 0.1 },
-    // Identity calibration (a=1, b=0): vehicle.score equals the raw score.
     'vehicle-detector': { file: 'vdet.onnx', sha256: sha(vdet), input: { default_size: 320 }, recommended_threshold: 0.5, calibration: { a: 1, b: 0 } },
     'vehicle-attributes': {
       file: 'attrs.onnx',

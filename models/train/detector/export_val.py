@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Write the plate detector's validation split (data.py: held out from training) as PNG files + boxes.json, so
+the engine itself (scripts/calibrate-detector.ts) can score it and fit the dscore calibration.
+
+    /usr/bin/python3 models/train/detector/export_val.py OUT_DIR
+"""
+import json
+import os
+import sys
+
+import cv2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    items = []
+    for i, r in enumerate(r for r in data.load_records() if r["split"] == "val" and r["kind"] in ("us", "veh", "ro", "bg")):
+        name = f"{i:04d}-{r['kind']}.png"
+        cv2.imwrite(os.path.join(out, name), cv2.cvtColor(r["img"], cv2.COLOR_RGB2BGR))
+        items.append(dict(file=name, kind=r["kind"], boxes=[[round(float(v), 1) for v in b] for b in r["boxes"]]))
+    with open(os.path.join(out, "boxes.json"), "w") as f:
+        json.dump(items, f)
+    print(f"{len(items)} images, {sum(len(i['boxes']) for i in items)} plates -> {out}")
+
+
+if __name__ == "__main__":
+    main()

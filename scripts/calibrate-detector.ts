@@ -1,0 +1,116 @@
+/**
+ * Fits the plate detector's dscore calibration on its validation split (held out from training) and writes it
+ * to models/manifest.json ("plate-detector".calibration). The boxes come from the engine itself, regular mode,
+ * so the fit sees exactly the scores the API returns.
+ *
+ *   /usr/bin/python3 models/train/detector/export_val.py /tmp/detval
+ *   npx tsx scripts/calibrate-detector.ts /tmp/detval [--write]
+ *
+ * A detection is right when it matches an unmatched labelled plate at IoU >= 0.5 (greedy by score). Platt
+ * scaling on logit(raw score), fitted by Newton's method. Prints reliability before and after.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { iou } from '../src/engine/box-map.js';
+import { calibrateScore } from '../src/engine/calibration.js';
+import { decodeImage } from '../src/engine/decode.js';
+import { detectBoxes, passSizes } from '../src/engine/detect.js';
+import { modeSettings } from '../src/engine/mode.js';
+import { DEFAULT_MODELS_DIR, loadModels } from '../src/engine/onnx-session.js';
+import type { Box } from '../src/engine/types.js';
+
+/** Detections down to this raw score are fitted: callers may lower threshold_d well below the default. */
+const MIN_RAW = 0.1;
+
+const logit = (p: number): number => Math.log(Math.min(Math.max(p, 1e-4), 1 - 1e-4) / (1 - Math.min(Math.max(p, 1e-4), 1 - 1e-4)));
+
+function fitPlatt(points: ReadonlyArray<{ raw: number; right: boolean }>): { a: number; b: number } {
+  let a = 1;
+  let b = 0;
+  for (let it = 0; it < 100; it++) {
+    let ga = 0;
+    let gb = 0;
+    let haa = 1e-6;
+    let hab = 0;
+    let hbb = 1e-6;
+    for (const p of points) {
+      const x = logit(p.raw);
+      const q = 1 / (1 + Math.exp(-(a * x + b)));
+      const e = q - Number(p.right);
+      const w = q * (1 - q);
+      ga += e * x;
+      gb += e;
+      haa += w * x * x;
+      hab += w * x;
+      hbb += w;
+    }
+    const det = haa * hbb - hab * hab;
+    const da = (hbb * ga - hab * gb) / det;
+    const db = (haa * gb - hab * ga) / det;
+    a -= da;
+    b -= db;
+    if (Math.abs(da) + Math.abs(db) < 1e-9) break;
+  }
+  return { a: Math.round(a * 1e4) / 1e4, b: Math.round(b * 1e4) / 1e4 };
+}
+
+function reliability(points: ReadonlyArray<{ p: number; right: boolean }>): string {
+  const edges = [0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0001];
+  return edges
+    .slice(1)
+    .map((hi, i) => {
+      const inBin = points.filter((q) => q.p >= (edges[i] ?? 0) && q.p < hi);
+      if (inBin.length === 0) return '';
+      const mean = inBin.reduce((s, q) => s + q.p, 0) / inBin.length;
+      const right = inBin.filter((q) => q.right).length / inBin.length;
+      return `  ${mean.toFixed(3)} -> ${right.toFixed(3)} (n ${inBin.length})`;
+    })
+    .filter(Boolean)
+    .join('\n');
+}
+
+async function main(): Promise<void> {
+  const [dir = '', flag] = process.argv.slice(2);
+  const items = JSON.parse(readFileSync(join(dir, 'boxes.json'), 'utf8')) as Array<{ file: string; boxes: number[][] }>;
+  const models = await loadModels(DEFAULT_MODELS_DIR, { intraOpNumThreads: 2 });
+  const m = models.manifest['plate-detector'];
+  const mode = modeSettings('regular', m.input, m.recommended_threshold, MIN_RAW);
+  const points: Array<{ raw: number; right: boolean }> = [];
+  for (const item of items) {
+    const decoded = await decodeImage(readFileSync(join(dir, item.file)), { maxPixels: 40_000_000, maxSide: 2560 });
+    const sizes = passSizes(mode.detectorSizes, Math.max(decoded.raw.width, decoded.raw.height));
+    const { detections } = await detectBoxes(models.detector, { ...decoded, resized: new Map() }, sizes, mode.nms, true);
+    const truth: Box[] = item.boxes.map(([xmin = 0, ymin = 0, xmax = 0, ymax = 0]) => ({ xmin, ymin, xmax, ymax }));
+    const used = new Set<number>();
+    for (const d of detections) {
+      let best = -1;
+      let bestIou = 0.5;
+      truth.forEach((t, k) => {
+        const v = iou(d.box, t);
+        if (!used.has(k) && v >= bestIou) {
+          best = k;
+          bestIou = v;
+        }
+      });
+      if (best >= 0) used.add(best);
+      points.push({ raw: d.score, right: best >= 0 });
+    }
+  }
+  const cal = fitPlatt(points);
+  console.log(`${items.length} images, ${points.length} detections >= ${MIN_RAW}; calibration a=${cal.a} b=${cal.b}`);
+  console.log(`raw score -> share right:\n${reliability(points.map((p) => ({ p: p.raw, right: p.right })))}`);
+  console.log(`calibrated -> share right:\n${reliability(points.map((p) => ({ p: calibrateScore(p.raw, cal), right: p.right })))}`);
+  if (flag === '--write') {
+    const path = join(DEFAULT_MODELS_DIR, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown>>;
+    manifest['plate-detector'] = { ...manifest['plate-detector'], calibration: cal };
+    writeFileSync(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    console.log(`written to ${path}`);
+  }
+  for (const s of [models.detector, models.reader, models.vehicleDetector, models.vehicleAttributes]) await s.release();
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
