@@ -66,6 +66,8 @@ const EnvSchema = z.object({
   ENGINE_WORKERS: int(2),
   /** onnxruntime intra-op threads per engine worker. */
   ENGINE_THREADS: int(1),
+  /** Regular mode: upsample images smaller than the larger detection pass (more small plates, slower). */
+  ENGINE_UPSAMPLE: flag.default(false),
   /** Recognition jobs waiting beyond this are refused with 503 (back-pressure). */
   QUEUE_MAX_PENDING: int(64),
   /** Image bytes admitted into the queue at once, across all pending jobs of this API process. */
@@ -108,7 +110,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxFailures: e.WEBHOOK_MAX_FAILURES,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
-    engine: { workers: Math.max(1, e.ENGINE_WORKERS), threads: Math.max(1, e.ENGINE_THREADS), modelsDir: e.MODELS_DIR },
+    engine: {
+      workers: Math.max(1, e.ENGINE_WORKERS),
+      threads: Math.max(1, e.ENGINE_THREADS),
+      upsample: e.ENGINE_UPSAMPLE,
+      modelsDir: e.MODELS_DIR,
+    },
     queue: {
       maxPending: e.QUEUE_MAX_PENDING,
       maxBytesInFlight: e.QUEUE_MAX_BYTES_IN_FLIGHT,

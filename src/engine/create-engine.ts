@@ -13,6 +13,7 @@ export async function createEngine(config: Config, waitUntilLoaded = true): Prom
     modelsDir: config.engine.modelsDir ?? DEFAULT_MODELS_DIR,
     workers: config.engine.workers,
     intraOpThreads: config.engine.threads,
+    upsampleSecondPass: config.engine.upsample,
     maxPixels: config.upload.maxPixels,
     maxQueue: config.queue.maxPending,
   });

@@ -61,11 +61,14 @@ export const MIN_SECOND_PASS_GAIN = 1.2;
 /**
  * Sizes to run: the native pass, then the larger passes capped at the image's own resolution. Upsampling adds
  * no detail and costs a resize plus a bigger model run (an 800x600 photo gets 640 + 800, not 640 + 960); a
- * capped pass that would barely exceed the native one is skipped.
+ * capped pass that would barely exceed the native one is skipped. `allowUpsample` restores the full-size pass
+ * for images between the two sizes: more small plates found, at the cost of the resize and the larger run.
  */
-export function passSizes(sizes: readonly number[], longestSide: number): number[] {
+export function passSizes(sizes: readonly number[], longestSide: number, allowUpsample = false): number[] {
   const [first, ...rest] = sizes;
   if (first === undefined) return [];
+  // With upsampling allowed (ENGINE_UPSAMPLE), an image only needs to be larger than the native pass.
+  if (allowUpsample) return longestSide > first ? [first, ...rest.filter((s) => s > first)] : [first];
   const larger = rest.map((s) => Math.min(s, longestSide)).filter((s) => s >= first * MIN_SECOND_PASS_GAIN);
   return [first, ...new Set(larger)];
 }

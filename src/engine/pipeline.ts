@@ -34,6 +34,8 @@ export interface PipelineConfig {
   deskew: boolean;
   /** Detector canvas rounded to the stride instead of square (letterbox.ts). */
   tightLetterbox: boolean;
+  /** Let the larger detection pass upsample images smaller than it (detect.ts passSizes). */
+  upsampleSecondPass: boolean;
 }
 
 export const DEFAULT_PIPELINE_CONFIG: Omit<PipelineConfig, 'modelsDir'> = {
@@ -42,6 +44,7 @@ export const DEFAULT_PIPELINE_CONFIG: Omit<PipelineConfig, 'modelsDir'> = {
   defaultThresholdO: 0,
   deskew: false,
   tightLetterbox: true,
+  upsampleSecondPass: false,
 };
 
 /** The contract's "no vehicle found": clients index into `vehicle`, so it is always present. */
@@ -114,7 +117,7 @@ export async function recogniseWith(
   const decoded = await decodeImage(image, { maxPixels: config.maxPixels, maxSide: mode.maxDecodeSide });
   const t1 = performance.now();
 
-  const sizes = passSizes(mode.detectorSizes, Math.max(decoded.raw.width, decoded.raw.height));
+  const sizes = passSizes(mode.detectorSizes, Math.max(decoded.raw.width, decoded.raw.height), config.upsampleSecondPass);
   const frame = { ...decoded, resized: new Map() };
   const det = await detectBoxes(models.detector, frame, sizes, mode.nms, config.tightLetterbox);
   const t2 = performance.now();

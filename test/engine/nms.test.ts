@@ -62,5 +62,8 @@ describe('passSizes', () => {
     expect(passSizes([640, 960], 800)).toEqual([640, 800]);
     expect(passSizes([640, 960], 720)).toEqual([640]);
     expect(passSizes([640, 960], 768)).toEqual([640, 768]);
+    // ENGINE_UPSAMPLE: the full-size pass for anything larger than the native one.
+    expect(passSizes([640, 960], 800, true)).toEqual([640, 960]);
+    expect(passSizes([640, 960], 640, true)).toEqual([640]);
   });
 });

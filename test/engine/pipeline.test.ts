@@ -38,6 +38,24 @@ describe('pipeline on fake models', () => {
     expect(r.plates[0]?.dscore).toBeCloseTo(0.9, 5);
   });
 
+  it('caps the larger pass at the image size unless upsampling is allowed (ENGINE_UPSAMPLE)', async () => {
+    const photo = await solidJpeg(800, 600);
+    // [100,200,180,230] from the 640 pass (scale 0.8) and from the capped 800 pass (scale 1), where the
+    // 0.8 row [300,560,350,580] also lands inside the image ...
+    expect((await engine.recognise(photo, opts())).plates.map((p) => p.box)).toEqual([
+      { xmin: 125, ymin: 250, xmax: 225, ymax: 288 },
+      { xmin: 100, ymin: 200, xmax: 180, ymax: 230 },
+      { xmin: 300, ymin: 560, xmax: 350, ymax: 580 },
+    ]);
+    // ... or from the 960 pass (scale 1.2) when upsampling is allowed.
+    const upsampling = await createInlineEngine({ modelsDir: writeFakeModels('7abc123'), upsampleSecondPass: true });
+    expect((await upsampling.recognise(photo, opts())).plates.map((p) => p.box)).toEqual([
+      { xmin: 125, ymin: 250, xmax: 225, ymax: 288 },
+      { xmin: 83, ymin: 167, xmax: 150, ymax: 192 },
+      { xmin: 250, ymin: 467, xmax: 292, ymax: 483 },
+    ]);
+  });
+
   it('runs one pass on images no larger than the native size', async () => {
     const r = await engine.recognise(image, opts());
     expect(r.plates.map((p) => p.box)).toEqual([{ xmin: 100, ymin: 200, xmax: 180, ymax: 230 }]);

@@ -13,6 +13,8 @@ describe('loadConfig', () => {
     expect(c.db).toEqual({ url: undefined, dataDir: './data' });
     expect(c.redis.url).toBeUndefined();
     expect(c.auth.adminToken).toBeUndefined();
+    expect(c.engine).toEqual({ workers: 2, threads: 1, upsample: false, modelsDir: undefined });
+    expect(loadConfig({ ENGINE_UPSAMPLE: 'true' }).engine.upsample).toBe(true);
   });
 
   it('raises the SDK upload limit, and 0 means no limit', () => {
