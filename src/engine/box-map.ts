@@ -43,11 +43,6 @@ export function roundBox(box: Box): Box {
   return { xmin: Math.round(box.xmin), ymin: Math.round(box.ymin), xmax: Math.round(box.xmax), ymax: Math.round(box.ymax) };
 }
 
-/** Tensor box -> integer box in the uploaded image, clamped to it. */
-export function tensorBoxToImage(box: Box, imageToTensor: AxisScale, width: number, height: number): Box {
-  return roundBox(clampBox(unscaleBox(box, imageToTensor), width, height));
-}
-
 export function boxArea(b: Box): number {
   return Math.max(0, b.xmax - b.xmin) * Math.max(0, b.ymax - b.ymin);
 }

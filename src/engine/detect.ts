@@ -2,8 +2,8 @@
  * Box detection (plates and vehicles: both detectors share one output contract) over one or more letterbox
  * sizes. One pass at the detector's native size finds plates of the sizes it was trained on; a second, larger
  * pass (regular mode, images bigger than the first size) finds the small, distant plates the first pass
- * shrinks below the detector's reach. The vendor describes fast
- * mode as "one detection pass": this is the other pass. Passes are merged by NMS in image coordinates.
+ * shrinks below the detector's reach. The vendor describes fast mode as "one detection pass": this is the other
+ * pass. Passes are merged by NMS in image coordinates.
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { type AxisScale, clampBox, composeScale, roundBox, unscaleBox } from './box-map.js';

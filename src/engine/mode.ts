@@ -4,6 +4,7 @@
  * detection threshold and more boxes (fewer misses, more false positives), as the vendor describes it.
  */
 import { DEFAULT_BEAM } from './ctc.js';
+import { DETECTOR_STRIDE } from './letterbox.js';
 import { DEFAULT_NMS, type NmsOptions } from './nms.js';
 import type { Mode } from './types.js';
 
@@ -29,6 +30,11 @@ const FAST_MAX_SIDE = 960;
  * The pass is capped at the image's own size (detect.ts passSizes): it never upsamples.
  */
 const SECOND_PASS_FACTOR = 1.5;
+
+/** The native pass and the larger one, its side rounded to the detector's stride. */
+function twoPasses(nativeSize: number): number[] {
+  return [nativeSize, Math.round((nativeSize * SECOND_PASS_FACTOR) / DETECTOR_STRIDE) * DETECTOR_STRIDE];
+}
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
 const REDACTION_THRESHOLD_FACTOR = 0.5;
 
@@ -49,7 +55,7 @@ export function modeSettings(
       };
     case 'redaction':
       return {
-        detectorSizes: [sizes.default_size, Math.round((sizes.default_size * SECOND_PASS_FACTOR) / 32) * 32],
+        detectorSizes: twoPasses(sizes.default_size),
         maxDecodeSide: REGULAR_MAX_SIDE,
         nms: {
           ...DEFAULT_NMS,
@@ -61,7 +67,7 @@ export function modeSettings(
       };
     default:
       return {
-        detectorSizes: [sizes.default_size, Math.round((sizes.default_size * SECOND_PASS_FACTOR) / 32) * 32],
+        detectorSizes: twoPasses(sizes.default_size),
         maxDecodeSide: REGULAR_MAX_SIDE,
         nms: { ...DEFAULT_NMS, scoreThreshold: base },
         beamWidth: DEFAULT_BEAM.beamWidth,

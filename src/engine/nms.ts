@@ -50,8 +50,3 @@ export function nonMaxSuppression(dets: readonly Detection[], iouThreshold: numb
   }
   return kept;
 }
-
-/** parseDetections + nonMaxSuppression with one options object. */
-export function selectDetections(raw: Float32Array, opts: NmsOptions, stride = 5): Detection[] {
-  return nonMaxSuppression(parseDetections(raw, opts.scoreThreshold, stride), opts.iouThreshold, opts.maxDetections, opts.preNmsTopK);
-}

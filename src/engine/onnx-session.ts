@@ -146,6 +146,5 @@ export async function runSession(
   outputName: string,
 ): Promise<SessionOutput & { ms: number }> {
   const { outputs, ms } = await runSessionOutputs(session, inputName, data, dims, [outputName]);
-  const { data: out, dims: outDims } = outputs[outputName] as SessionOutput;
-  return { data: out, dims: outDims, ms };
+  return { ...(outputs[outputName] as SessionOutput), ms };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampBox, composeScale, iou, scaleBox, tensorBoxToImage, unscaleBox } from '../../src/engine/box-map.js';
+import { clampBox, composeScale, iou, roundBox, scaleBox, unscaleBox } from '../../src/engine/box-map.js';
 import { computeLetterbox, LETTERBOX_PAD, packLetterboxTensor } from '../../src/engine/letterbox.js';
 
 describe('computeLetterbox', () => {
@@ -57,7 +57,8 @@ describe('box mapping', () => {
     const lb = computeLetterbox(960, 540, 416);
     const toTensor = composeScale(shrink, lb);
     const box = { xmin: 812, ymin: 604, xmax: 1010, ymax: 655 };
-    const back = tensorBoxToImage(scaleBox(box, toTensor), toTensor, 1920, 1080);
+    // The chain detect.ts applies: back to upload pixels (before NMS), then clamped and rounded for the wire.
+    const back = roundBox(clampBox(unscaleBox(scaleBox(box, toTensor), toTensor), 1920, 1080));
     expect(back).toEqual(box);
   });
 

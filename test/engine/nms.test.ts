@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { passSizes } from '../../src/engine/detect.js';
-import { nonMaxSuppression, parseDetections, selectDetections } from '../../src/engine/nms.js';
+import { nonMaxSuppression, parseDetections } from '../../src/engine/nms.js';
 
 const rows = (r: number[][]): Float32Array => Float32Array.from(r.flat());
 
@@ -41,15 +41,6 @@ describe('nonMaxSuppression', () => {
     const many = Array.from({ length: 20 }, (_, i) => box(i * 20, 1 - i / 100));
     expect(nonMaxSuppression(many, 0.45, 5)).toHaveLength(5);
     expect(nonMaxSuppression(many, 0.45, 50, 3)).toHaveLength(3);
-  });
-
-  it('selectDetections combines both steps', () => {
-    const raw = rows([
-      [0, 0, 10, 10, 0.9],
-      [1, 0, 11, 10, 0.8],
-      [100, 0, 110, 10, 0.2],
-    ]);
-    expect(selectDetections(raw, { scoreThreshold: 0.3, iouThreshold: 0.45, preNmsTopK: 10, maxDetections: 10 })).toHaveLength(1);
   });
 });
 
