@@ -63,6 +63,13 @@ def _contains(v, p, slack=0.1):
     return v[0] <= p[0] + sw and v[1] <= p[1] + sh and v[2] >= p[2] - sw and v[3] >= p[3] - sh
 
 
+def car_region(p, w, h):
+    """Where the car carrying plate p must be: about six plate widths wide and five tall, the plate low in the
+    middle; clipped to the w x h image."""
+    pw = p[2] - p[0]
+    return [max(0, p[0] - 3.5 * pw), max(0, p[1] - 4.5 * pw), min(w, p[2] + 3.5 * pw), min(h, p[3] + pw)]
+
+
 def teacher_record(teacher, img_rgb, plates, source, name):
     dets = teacher(cv2.cvtColor(img_rgb, cv2.COLOR_RGB2BGR), TEACHER_IGNORE)
     pos = [d[:4] for d in dets if d[4] >= TEACHER_POSITIVE]
@@ -70,9 +77,7 @@ def teacher_record(teacher, img_rgb, plates, source, name):
     h, w = img_rgb.shape[:2]
     for p in plates:
         if not any(_contains(v, p) for v in pos):
-            # A car is about six plate widths wide and five tall, the plate low in the middle.
-            pw = p[2] - p[0]
-            ign.append([max(0, p[0] - 3.5 * pw), max(0, p[1] - 4.5 * pw), min(w, p[2] + 3.5 * pw), min(h, p[3] + pw)])
+            ign.append(car_region(p, w, h))
     return dict(source=source, split="train", name=name, img=img_rgb, boxes=_arr(pos), ignore=_arr(ign),
                 plates=_arr(plates), labelled_by="teacher")
 
@@ -149,8 +154,10 @@ def correct_teacher_labels(recs, predict, threshold):
         teacher = r["boxes"]
         ours = d[d[:, 4] >= threshold, :4]
         doubt = d[(d[:, 4] >= 0.5 * threshold) & (d[:, 4] < threshold), :4]
-        keep_t = [t for t in teacher if any(iou(t, o) >= 0.5 for o in d[d[:, 4] >= 0.2 * threshold, :4])]
-        drop_t = [t for t in teacher if not any(iou(t, o) >= 0.5 for o in d[d[:, 4] >= 0.2 * threshold, :4])]
+        seen = d[d[:, 4] >= 0.2 * threshold, :4]
+        sees = [any(iou(t, o) >= 0.5 for o in seen) for t in teacher]
+        keep_t = [t for t, s in zip(teacher, sees) if s]
+        drop_t = [t for t, s in zip(teacher, sees) if not s]
         pos = list(keep_t) + [o for o in ours if all(iou(o, t) < 0.5 for t in keep_t)]
         h, w = r["img"].shape[:2]
         ign = [b for b in r["ignore"] if not any(_contains(b, p) for p in r["plates"])] + drop_t + list(doubt)
@@ -163,7 +170,7 @@ def correct_teacher_labels(recs, predict, threshold):
             if around:
                 pos.append(max(around, key=lambda o: o[4])[:4])
             else:
-                ign.append([max(0, p[0] - 3.5 * pw), max(0, p[1] - 4.5 * pw), min(w, p[2] + 3.5 * pw), min(h, p[3] + pw)])
+                ign.append(car_region(p, w, h))
         fixed[id(r)] = dict(r, boxes=_arr(pos), ignore=_arr(ign), labelled_by="teacher+ours")
     for r in recs:
         out.append(fixed.get(id(r), r))
