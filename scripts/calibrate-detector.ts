@@ -12,19 +12,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { iou } from '../src/engine/box-map.js';
-import { calibrateScore } from '../src/engine/calibration.js';
-import { decodeImage } from '../src/engine/decode.js';
+import { type Calibration, calibrateScore, logit } from '../src/engine/calibration.js';
+import { DEFAULT_MAX_PIXELS, decodeImage } from '../src/engine/decode.js';
 import { detectBoxes, passSizes } from '../src/engine/detect.js';
 import { modeSettings } from '../src/engine/mode.js';
 import { DEFAULT_MODELS_DIR, loadModels } from '../src/engine/onnx-session.js';
 import type { Box } from '../src/engine/types.js';
+import { reliability, type Scored } from './reliability.js';
 
 /** Detections down to this raw score are fitted: callers may lower threshold_d well below the default. */
 const MIN_RAW = 0.1;
 
-const logit = (p: number): number => Math.log(Math.min(Math.max(p, 1e-4), 1 - 1e-4) / (1 - Math.min(Math.max(p, 1e-4), 1 - 1e-4)));
-
-function fitPlatt(points: ReadonlyArray<{ raw: number; right: boolean }>): { a: number; b: number } {
+function fitPlatt(points: readonly Scored[]): Calibration {
   let a = 1;
   let b = 0;
   for (let it = 0; it < 100; it++) {
@@ -34,7 +33,7 @@ function fitPlatt(points: ReadonlyArray<{ raw: number; right: boolean }>): { a: 
     let hab = 0;
     let hbb = 1e-6;
     for (const p of points) {
-      const x = logit(p.raw);
+      const x = logit(p.score);
       const q = 1 / (1 + Math.exp(-(a * x + b)));
       const e = q - Number(p.right);
       const w = q * (1 - q);
@@ -54,18 +53,10 @@ function fitPlatt(points: ReadonlyArray<{ raw: number; right: boolean }>): { a: 
   return { a: Math.round(a * 1e4) / 1e4, b: Math.round(b * 1e4) / 1e4 };
 }
 
-function reliability(points: ReadonlyArray<{ p: number; right: boolean }>): string {
-  const edges = [0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0001];
-  return edges
-    .slice(1)
-    .map((hi, i) => {
-      const inBin = points.filter((q) => q.p >= (edges[i] ?? 0) && q.p < hi);
-      if (inBin.length === 0) return '';
-      const mean = inBin.reduce((s, q) => s + q.p, 0) / inBin.length;
-      const right = inBin.filter((q) => q.right).length / inBin.length;
-      return `  ${mean.toFixed(3)} -> ${right.toFixed(3)} (n ${inBin.length})`;
-    })
-    .filter(Boolean)
+function reliabilityText(points: readonly Scored[]): string {
+  return reliability(points, [0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0001])
+    .filter((b) => b.n > 0)
+    .map((b) => `  ${b.meanScore.toFixed(3)} -> ${b.right.toFixed(3)} (n ${b.n})`)
     .join('\n');
 }
 
@@ -75,9 +66,9 @@ async function main(): Promise<void> {
   const models = await loadModels(DEFAULT_MODELS_DIR, { intraOpNumThreads: 2 });
   const m = models.manifest['plate-detector'];
   const mode = modeSettings('regular', m.input, m.recommended_threshold, MIN_RAW);
-  const points: Array<{ raw: number; right: boolean }> = [];
+  const points: Scored[] = [];
   for (const item of items) {
-    const decoded = await decodeImage(readFileSync(join(dir, item.file)), { maxPixels: 40_000_000, maxSide: 2560 });
+    const decoded = await decodeImage(readFileSync(join(dir, item.file)), { maxPixels: DEFAULT_MAX_PIXELS, maxSide: mode.maxDecodeSide });
     const sizes = passSizes(mode.detectorSizes, Math.max(decoded.raw.width, decoded.raw.height));
     const { detections } = await detectBoxes(models.detector, { ...decoded, resized: new Map() }, sizes, mode.nms, true);
     const truth: Box[] = item.boxes.map(([xmin = 0, ymin = 0, xmax = 0, ymax = 0]) => ({ xmin, ymin, xmax, ymax }));
@@ -93,13 +84,13 @@ async function main(): Promise<void> {
         }
       });
       if (best >= 0) used.add(best);
-      points.push({ raw: d.score, right: best >= 0 });
+      points.push({ score: d.score, right: best >= 0 });
     }
   }
   const cal = fitPlatt(points);
   console.log(`${items.length} images, ${points.length} detections >= ${MIN_RAW}; calibration a=${cal.a} b=${cal.b}`);
-  console.log(`raw score -> share right:\n${reliability(points.map((p) => ({ p: p.raw, right: p.right })))}`);
-  console.log(`calibrated -> share right:\n${reliability(points.map((p) => ({ p: calibrateScore(p.raw, cal), right: p.right })))}`);
+  console.log(`raw score -> share right:\n${reliabilityText(points)}`);
+  console.log(`calibrated -> share right:\n${reliabilityText(points.map((p) => ({ ...p, score: calibrateScore(p.score, cal) })))}`);
   if (flag === '--write') {
     const path = join(DEFAULT_MODELS_DIR, 'manifest.json');
     const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown>>;

@@ -20,6 +20,7 @@ import { iou } from '../src/engine/box-map.js';
 import { createInlineEngine } from '../src/engine/engine-pool.js';
 import { DEFAULT_MODELS_DIR } from '../src/engine/onnx-session.js';
 import { DEFAULT_RECOGNISE_OPTIONS, type EngineResult, type Mode } from '../src/engine/types.js';
+import { reliability, type Scored } from './reliability.js';
 
 const REGION_HINT: Record<string, string | undefined> = { us: 'us', br: 'br', eu: undefined };
 
@@ -81,15 +82,8 @@ const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 const RELIABILITY_BINS = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001];
 
-/** Scores in bins against the share that is right: a calibrated score matches it. */
-function reliability(points: ReadonlyArray<{ score: number; right: boolean }>) {
-  return RELIABILITY_BINS.slice(1).map((hi, i) => {
-    const lo = RELIABILITY_BINS[i] ?? 0;
-    const inBin = points.filter((p) => p.score >= lo && p.score < hi);
-    const mean = (f: (p: (typeof points)[number]) => number): number => r4(inBin.reduce((a, p) => a + f(p), 0) / Math.max(inBin.length, 1));
-    return { bin: `${lo}-${Math.min(hi, 1)}`, n: inBin.length, mean_score: mean((p) => p.score), right: mean((p) => Number(p.right)) };
-  });
-}
+const reliabilityRows = (points: readonly Scored[]) =>
+  reliability(points, RELIABILITY_BINS).map((b) => ({ bin: `${b.lo}-${Math.min(b.hi, 1)}`, n: b.n, mean_score: r4(b.meanScore), right: r4(b.right) }));
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -99,8 +93,8 @@ async function main(): Promise<void> {
   const byCountry = new Map<string, Sample[]>();
   for (const s of samples) byCountry.set(s.country, [...(byCountry.get(s.country) ?? []), s]);
   const totals = { n: 0, top1: 0, top5: 0, det: 0, paired: 0, typed: 0 };
-  const scored: Array<{ score: number; right: boolean }> = [];
-  const dscored: Array<{ score: number; right: boolean }> = [];
+  const scored: Scored[] = [];
+  const dscored: Scored[] = [];
   for (const [country, list] of byCountry) {
     const st = { top1: 0, top1Exact: 0, top5: 0, det: 0, extra: 0, paired: 0, typed: 0, ms: [] as number[], stages: { decode: [] as number[], detect: [] as number[], vehicle: [] as number[], read: [] as number[] } };
     const misreads: string[] = [];
@@ -161,7 +155,7 @@ async function main(): Promise<void> {
   const n = Math.max(totals.n, 1);
   console.log(JSON.stringify({ country: 'all', images: totals.n, top1: r4(totals.top1 / n), top5: r4(totals.top5 / n), detected: r4(totals.det / n),
     vehicle_paired: r4(totals.paired / Math.max(totals.det, 1)), vehicle_typed: r4(totals.typed / Math.max(totals.det, 1)) }));
-  console.log(JSON.stringify({ score_reliability: reliability(scored), dscore_reliability: reliability(dscored) }));
+  console.log(JSON.stringify({ score_reliability: reliabilityRows(scored), dscore_reliability: reliabilityRows(dscored) }));
   if (args.out) writeFileSync(args.out, `${rows.join('\n')}\n`);
   await engine.close();
 }

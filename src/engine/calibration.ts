@@ -9,7 +9,7 @@ export interface Calibration {
 }
 
 const EPS = 1e-4;
-const logit = (p: number): number => {
+export const logit = (p: number): number => {
   const q = Math.min(Math.max(p, EPS), 1 - EPS);
   return Math.log(q / (1 - q));
 };
