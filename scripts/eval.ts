@@ -13,13 +13,14 @@
  * Vehicles: of the true plates found (IoU >= 0.3), the share paired with a vehicle box that contains them
  * (`vehicle_paired`) and the share whose vehicle has a type other than Unknown (`vehicle_typed`).
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { containment, MIN_CONTAINMENT } from '../src/engine/associate.js';
 import { iou } from '../src/engine/box-map.js';
 import { createInlineEngine } from '../src/engine/engine-pool.js';
 import { DEFAULT_MODELS_DIR } from '../src/engine/onnx-session.js';
 import { DEFAULT_RECOGNISE_OPTIONS, type EngineResult, type Mode } from '../src/engine/types.js';
+import { collectSamples, type Sample } from './openalpr-samples.js';
 import { reliability, type Scored } from './reliability.js';
 
 const REGION_HINT: Record<string, string | undefined> = { us: 'us', br: 'br', eu: undefined };
@@ -27,30 +28,6 @@ const REGION_HINT: Record<string, string | undefined> = { us: 'us', br: 'br', eu
 /** score_api's `exact`: upper-case alphanumerics. `norm` also folds O into 0 (the labels mix them up). */
 const exact = (s: string): string => s.toUpperCase().replace(/[^A-Z0-9]/g, '');
 const norm = (s: string): string => exact(s).replace(/O/g, '0');
-
-interface Sample {
-  country: string;
-  file: string;
-  plate: string;
-  box: { xmin: number; ymin: number; xmax: number; ymax: number };
-}
-
-function readSamples(folder: string, country: string): Sample[] {
-  return readdirSync(folder)
-    .filter((f) => f.endsWith('.txt'))
-    .sort()
-    .map((txt) => {
-      const [file = '', x = '0', y = '0', w = '0', h = '0', plate = ''] = readFileSync(join(folder, txt), 'utf8').trim().split('\t');
-      const [xi, yi, wi, hi] = [x, y, w, h].map((v) => Number.parseInt(v, 10)) as [number, number, number, number];
-      return { country, file: join(folder, file), plate, box: { xmin: xi, ymin: yi, xmax: xi + wi, ymax: yi + hi } };
-    });
-}
-
-function collect(dir: string): Sample[] {
-  const subdirs = readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory() && readdirSync(join(dir, d)).some((f) => f.endsWith('.txt')));
-  if (subdirs.length === 0) return readSamples(dir, basename(dir));
-  return subdirs.sort().flatMap((d) => readSamples(join(dir, d), d));
-}
 
 function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: boolean; tight: boolean; mode: Mode; out?: string; models: string } {
   const dirs: string[] = [];
@@ -88,7 +65,7 @@ const reliabilityRows = (points: readonly Scored[]) =>
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const engine = await createInlineEngine({ modelsDir: args.models, deskew: args.deskew, tightLetterbox: args.tight });
-  const samples = args.dirs.flatMap(collect);
+  const samples = args.dirs.flatMap(collectSamples);
   const rows: string[] = ['country\timage\ttruth\tread\ttop1\ttop5\tdetected\ttotal_ms'];
   const byCountry = new Map<string, Sample[]>();
   for (const s of samples) byCountry.set(s.country, [...(byCountry.get(s.country) ?? []), s]);

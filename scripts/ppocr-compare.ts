@@ -12,7 +12,7 @@
  *   npx tsx scripts/ppocr-compare.ts [--limit N] [--json out.json]
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
@@ -24,6 +24,7 @@ import { decodeImage } from '../src/engine/decode.js';
 import { loadManifest, loadSession } from '../src/engine/onnx-session.js';
 import { loadRegionCatalog, matchesConstraints, resolveHints } from '../src/engine/regions.js';
 import type { Box } from '../src/engine/types.js';
+import { collectSamples } from './openalpr-samples.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DATA = path.resolve(ROOT, '../shared/datasets');
@@ -69,22 +70,15 @@ function heldOut(key: string): boolean {
 
 function endToEndItems(): Item[] {
   const root = path.join(DATA, 'openalpr-endtoend-dev');
-  const out: Item[] = [];
-  for (const country of ['us', 'eu', 'br']) {
-    const dir = path.join(root, country);
-    for (const txt of readdirSync(dir).filter((f) => f.endsWith('.txt')).sort()) {
-      const [file = '', x = '0', y = '0', w = '0', h = '0', plate = ''] = readFileSync(path.join(dir, txt), 'utf8').trim().split('\t');
-      const [bx, by, bw, bh] = [x, y, w, h].map(Number) as [number, number, number, number];
-      out.push({
-        source: `endtoend-${country}`,
-        hints: country === 'eu' ? EU_HINTS : [country],
-        file: path.join(dir, file),
-        box: { xmin: bx, ymin: by, xmax: bx + bw, ymax: by + bh },
-        truth: norm(plate),
-      });
-    }
-  }
-  return out;
+  return ['us', 'eu', 'br'].flatMap((country) =>
+    collectSamples(path.join(root, country)).map((s) => ({
+      source: `endtoend-${country}`,
+      hints: country === 'eu' ? EU_HINTS : [country],
+      file: s.file,
+      box: s.box,
+      truth: norm(s.plate),
+    })),
+  );
 }
 
 function csvRows(file: string): Array<Record<string, string>> {
