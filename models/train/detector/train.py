@@ -87,6 +87,18 @@ def warmup_cosine_lr(base, step, warm, prog):
     return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * prog)))
 
 
+def optimiser_step(net, ema, opt, loss, lr, step):
+    """One update at learning rate `lr`: gradients clipped to norm 10, then the EMA follows. Returns step + 1."""
+    for g in opt.param_groups:
+        g["lr"] = lr
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
+    opt.step()
+    ema_update(ema, net, step + 1)
+    return step + 1
+
+
 @torch.no_grad()
 def ema_update(ema, net, step):
     """EMA of the weights (decay ramping up to 0.998); buffers like BN counters are copied."""
@@ -333,17 +345,10 @@ def main():
                 prog = max(prog, (time.time() - t_start) / (args.time_limit * 60))
             prog = min(1.0, prog)
             lr = warmup_cosine_lr(args.lr, step, warm, prog)
-            for g in opt.param_groups:
-                g["lr"] = lr
             x = imgs.to(device).float().div_(255)
             cls, ltrb = net(x)
             loss, lc, lb = compute_loss(cls, ltrb, cls_t.to(device), box_t.to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
-            opt.step()
-            step += 1
-            ema_update(ema, net, step)
+            step = optimiser_step(net, ema, opt, loss, lr, step)
             tl += float(loss); tc += float(lc); tb += float(lb); n += 1
             if n % 40 == 0:
                 print(f"  epoch {epoch + 1} step {n}/{len(loader)} loss {tl / n:.3f} {time.time() - t0:.0f}s", flush=True)

@@ -29,7 +29,7 @@ import vehicle_data  # noqa: E402
 import data as plate_data  # noqa: E402
 from manifest import file_sha256, update_manifest_entry  # noqa: E402
 from model import PlateDet  # noqa: E402
-from train import compute_loss, ema_update, iou_matrix, predict, seed_all, warmup_cosine_lr  # noqa: E402
+from train import compute_loss, iou_matrix, optimiser_step, predict, seed_all, warmup_cosine_lr  # noqa: E402
 
 ROOT = plate_data.ROOT
 STRIDE = 16
@@ -217,16 +217,9 @@ def main():
             prog = max((step - warm) / max(1, total_est - warm), (time.time() - t_start) / (args.time_limit * 60))
             prog = min(1.0, prog)
             lr = warmup_cosine_lr(args.lr, step, warm, prog)
-            for g in opt.param_groups:
-                g["lr"] = lr
             cls, ltrb = net(imgs.float().div_(255))
             loss, _, _ = compute_loss(cls, ltrb, cls_t, box_t, STRIDE)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
-            opt.step()
-            step += 1
-            ema_update(ema, net, step)
+            step = optimiser_step(net, ema, opt, loss, lr, step)
             tl += float(loss); n += 1
         elapsed = (time.time() - t_start) / 60
         last = epoch + 1 == args.epochs or elapsed > args.time_limit
