@@ -122,7 +122,7 @@ export async function recogniseWith(
   const det = await detectBoxes(models.detector, frame, sizes, mode.nms, config.tightLetterbox);
   const t2 = performance.now();
 
-  const found = needsVehicles(options) ? await findVehicles(models, frame, config.tightLetterbox) : { vehicles: [], ms: 0 };
+  const found = needsVehicles(options, det.detections.length) ? await findVehicles(models, frame, config.tightLetterbox) : { vehicles: [], ms: 0 };
   const owners = associatePlates(det.detections.map((d) => d.imageBox), found.vehicles);
   // Strict: a plate on no vehicle is dropped before it costs a read.
   const dets = det.detections
@@ -179,9 +179,11 @@ export async function recogniseWith(
 }
 
 /**
- * Fast mode skips the vehicle model unless the answer depends on it: the strict rule, vehicle mode, or mmc
- * (orientation comes from the vehicle crop).
+ * Whether the answer depends on the vehicle model. With no plate found only vehicle mode shows vehicles; fast
+ * mode skips it unless the strict rule, vehicle mode or mmc (orientation comes from the vehicle crop) asks.
  */
-export function needsVehicles(options: RecogniseOptions): boolean {
-  return options.mode !== 'fast' || options.detectionRule === 'strict' || options.detectionMode === 'vehicle' || options.mmc;
+export function needsVehicles(options: RecogniseOptions, plates: number): boolean {
+  if (options.detectionMode === 'vehicle') return true;
+  if (plates === 0) return false;
+  return options.mode !== 'fast' || options.detectionRule === 'strict' || options.mmc;
 }

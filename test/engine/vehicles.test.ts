@@ -49,13 +49,16 @@ describe('vehicle score and cost', () => {
     expect([rawScoreFor(0, cal), rawScoreFor(1, cal)]).toEqual([0, 1]);
   });
 
-  it('runs the vehicle model except in plain fast mode', () => {
+  it('runs the vehicle model except in plain fast mode, and not for an image without plates', () => {
     const o = DEFAULT_RECOGNISE_OPTIONS;
-    expect(needsVehicles(o)).toBe(true);
-    expect(needsVehicles({ ...o, mode: 'redaction' })).toBe(true);
-    expect(needsVehicles({ ...o, mode: 'fast' })).toBe(false);
-    expect(needsVehicles({ ...o, mode: 'fast', detectionRule: 'strict' })).toBe(true);
-    expect(needsVehicles({ ...o, mode: 'fast', detectionMode: 'vehicle' })).toBe(true);
-    expect(needsVehicles({ ...o, mode: 'fast', mmc: true })).toBe(true);
+    expect(needsVehicles(o, 1)).toBe(true);
+    expect(needsVehicles({ ...o, mode: 'redaction' }, 1)).toBe(true);
+    expect(needsVehicles({ ...o, mode: 'fast' }, 1)).toBe(false);
+    expect(needsVehicles({ ...o, mode: 'fast', detectionRule: 'strict' }, 1)).toBe(true);
+    expect(needsVehicles({ ...o, mode: 'fast', detectionMode: 'vehicle' }, 1)).toBe(true);
+    expect(needsVehicles({ ...o, mode: 'fast', mmc: true }, 1)).toBe(true);
+    // No plate: nothing to pair or filter; only vehicle mode lists vehicles on their own.
+    expect(needsVehicles({ ...o, mmc: true, detectionRule: 'strict' }, 0)).toBe(false);
+    expect(needsVehicles({ ...o, detectionMode: 'vehicle' }, 0)).toBe(true);
   });
 });
