@@ -9,7 +9,7 @@
  * A detection is right when it matches an unmatched labelled plate at IoU >= 0.5 (greedy by score). Platt
  * scaling on logit(raw score), fitted by Newton's method. Prints reliability before and after.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { iou } from '../src/engine/box-map.js';
 import { type Calibration, calibrateScore, logit } from '../src/engine/calibration.js';
@@ -18,6 +18,7 @@ import { detectBoxes, passSizes } from '../src/engine/detect.js';
 import { modeSettings } from '../src/engine/mode.js';
 import { DEFAULT_MODELS_DIR, loadModels } from '../src/engine/onnx-session.js';
 import type { Box } from '../src/engine/types.js';
+import { setManifestField } from './manifest-field.js';
 import { reliability, type Scored } from './reliability.js';
 
 /** Detections down to this raw score are fitted: callers may lower threshold_d well below the default. */
@@ -92,11 +93,7 @@ async function main(): Promise<void> {
   console.log(`raw score -> share right:\n${reliabilityText(points)}`);
   console.log(`calibrated -> share right:\n${reliabilityText(points.map((p) => ({ ...p, score: calibrateScore(p.score, cal) })))}`);
   if (flag === '--write') {
-    const path = join(DEFAULT_MODELS_DIR, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown>>;
-    manifest['plate-detector'] = { ...manifest['plate-detector'], calibration: cal };
-    writeFileSync(path, `${JSON.stringify(manifest, null, 2)}\n`);
-    console.log(`written to ${path}`);
+    console.log(`written to ${setManifestField('plate-detector', 'calibration', cal)}`);
   }
   for (const s of [models.detector, models.reader, models.vehicleDetector, models.vehicleAttributes]) await s.release();
 }

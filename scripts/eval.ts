@@ -19,7 +19,7 @@ import { containment, MIN_CONTAINMENT } from '../src/engine/associate.js';
 import { iou } from '../src/engine/box-map.js';
 import { createInlineEngine } from '../src/engine/engine-pool.js';
 import { DEFAULT_MODELS_DIR } from '../src/engine/onnx-session.js';
-import { DEFAULT_RECOGNISE_OPTIONS, type EngineResult, type Mode } from '../src/engine/types.js';
+import { type Box, DEFAULT_RECOGNISE_OPTIONS, type EngineResult, type Mode } from '../src/engine/types.js';
 import { collectSamples, type Sample } from './openalpr-samples.js';
 import { reliability, type Scored } from './reliability.js';
 
@@ -62,6 +62,8 @@ const RELIABILITY_BINS = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001];
 const reliabilityRows = (points: readonly Scored[]) =>
   reliability(points, RELIABILITY_BINS).map((b) => ({ bin: `${b.lo}-${Math.min(b.hi, 1)}`, n: b.n, mean_score: r4(b.meanScore), right: r4(b.right) }));
 
+const corners = (b: Box): string => [b.xmin, b.ymin, b.xmax, b.ymax].join(',');
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const engine = await createInlineEngine({ modelsDir: args.models, deskew: args.deskew, tightLetterbox: args.tight });
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
       st.det += Number(det);
       st.extra += ious.filter((v) => v < 0.05).length;
       const found = plates[ious.indexOf(Math.max(...ious))];
-      plates.forEach((p, i) => dscored.push({ score: p.dscore, right: (ious[i] ?? 0) >= 0.3 }));
+      for (const [i, p] of plates.entries()) dscored.push({ score: p.dscore, right: (ious[i] ?? 0) >= 0.3 });
       if (det && found) scored.push({ score: found.score, right: norm(found.plate) === norm(s.plate) });
       if (det && found && found.vehicle.score > 0 && containment(found.box, found.vehicle.box) >= MIN_CONTAINMENT) {
         st.paired += 1;
@@ -108,7 +110,12 @@ async function main(): Promise<void> {
         st.stages.read.push(res.timings.readMs);
       }
       const best = plates[0]?.plate ?? '';
-      if (!hit1 && res) misreads.push(`${basename(s.file)}\t${s.plate}\t${plates.map((p) => p.plate).join(',') || '(none)'}${det ? '' : '\t(not detected)'}`);
+      if (!hit1 && res) {
+        const read = plates.map((p) => p.plate).join(',') || '(none)';
+        // The best-overlapping box beside the truth: tells a misread from a misplaced box.
+        const where = found ? `iou ${Math.max(...ious).toFixed(2)}\ttruth ${corners(s.box)}\tfound ${corners(found.box)}` : '';
+        misreads.push(`${basename(s.file)}\t${s.plate}\t${read}\t${det ? 'found' : 'not found'}\t${where}`);
+      }
       rows.push([country, basename(s.file), s.plate, best, Number(hit1), Number(hit5), Number(det), (res?.timings.totalMs ?? Number.NaN).toFixed(1)].join('\t'));
     }
     const n = Math.max(list.length, 1);
@@ -121,7 +128,7 @@ async function main(): Promise<void> {
         vehicle: r4(median(st.stages.vehicle)), read: r4(median(st.stages.read)),
       },
     }));
-    if (misreads.length > 0) console.log(`  misreads (${country}): file\texpected\tgot\n  ${misreads.join('\n  ')}`);
+    if (misreads.length > 0) console.log(`  misreads (${country}): file\texpected\tgot\tplate\tbest box overlap\n  ${misreads.join('\n  ')}`);
     totals.n += list.length;
     totals.top1 += st.top1;
     totals.top5 += st.top5;

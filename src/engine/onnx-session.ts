@@ -25,6 +25,8 @@ export const Manifest = z.object({
   }),
   'plate-reader': ModelEntry.extend({
     crop_margin: z.number().min(0).max(1),
+    /** Columns from the first to the last character on well-boxed plates (scripts/measure-text-span.ts). */
+    text_span: z.number().positive().optional(),
     // Contract defaults; a manifest may state them.
     input: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }).partial().optional(),
     // The decoder assumes blank = class 0 and class i = alphabet[i-1]; another blank index is refused at load.

@@ -1,22 +1,19 @@
 /**
  * One recognition, start to end, in the calling thread:
  * decode -> letterbox -> detect plates (1-2 passes) -> threshold + NMS -> detect vehicles + attributes -> pair
- * plates with vehicles (strict rule) -> crop -> batch read -> CTC beam -> regions -> filter.
+ * plates with vehicles (strict rule) -> crop -> batch read (+ re-crop of loose boxes) -> CTC beam -> regions -> filter.
  * Stateless per call; the models and region catalogue are loaded once per thread.
  */
-import type { InferenceSession } from 'onnxruntime-node';
 import { associatePlates } from './associate.js';
-import { type AxisScale, scaleBox } from './box-map.js';
+import { clampBox, roundBox } from './box-map.js';
 import { calibrateScore, rawScoreFor } from './calibration.js';
-import { cropToReaderTensor } from './crop.js';
-import { ctcBeamSearch, logSoftmaxFrames, READER_ALPHABET } from './ctc.js';
 import { DEFAULT_MAX_PIXELS, decodeImage } from './decode.js';
 import { detectBoxes, passSizes } from './detect.js';
-import { estimateSkew } from './deskew.js';
-import type { Detection } from './nms.js';
-import { type LoadedModels, loadModels, runSession } from './onnx-session.js';
+import { type LoadedModels, loadModels } from './onnx-session.js';
 import { modeSettings } from './mode.js';
+import { readPlates } from './read.js';
 import { predictRegion } from './region-predict.js';
+import { applyZoom } from './refine.js';
 import { applyConstraints, compileTextFormats, loadRegionCatalog, type RegionCatalog, resolveHints } from './regions.js';
 import type { Candidate, EngineResult, PlateRead, RecogniseOptions, Vehicle } from './types.js';
 import { describeVehicles, findVehicles } from './vehicles.js';
@@ -52,11 +49,6 @@ export function zeroVehicle(): Vehicle {
   return { score: 0, type: 'Unknown', box: { xmin: 0, ymin: 0, xmax: 0, ymax: 0 } };
 }
 
-/** Reader input geometry from the contract, overridable by the manifest. */
-const READER_HEIGHT = 64;
-const READER_WIDTH = 192;
-const READER_CLASSES = 37;
-
 export interface Pipeline {
   recognise(image: Uint8Array, options: RecogniseOptions): Promise<EngineResult>;
   readonly models: LoadedModels;
@@ -66,37 +58,6 @@ export async function createPipeline(config: PipelineConfig): Promise<Pipeline> 
   const models = await loadModels(config.modelsDir, { intraOpNumThreads: config.intraOpThreads });
   const catalog = loadRegionCatalog(config.regionsDir);
   return { models, recognise: (image, options) => recogniseWith(models, catalog, config, image, options) };
-}
-
-async function readPlates(
-  reader: InferenceSession,
-  models: LoadedModels,
-  dets: Detection[],
-  raw: Parameters<typeof cropToReaderTensor>[0],
-  toRaw: AxisScale,
-  beamWidth: number,
-  deskew: boolean,
-): Promise<{ candidates: Array<ReturnType<typeof ctcBeamSearch>>; ms: number }> {
-  if (dets.length === 0) return { candidates: [], ms: 0 };
-  const m = models.manifest['plate-reader'];
-  const h = m.input?.height ?? READER_HEIGHT;
-  const w = m.input?.width ?? READER_WIDTH;
-  const batch = new Float32Array(dets.length * h * w);
-  dets.forEach((d, i) => {
-    const box = scaleBox(d.box, toRaw);
-    const angle = deskew ? estimateSkew(raw, box, m.crop_margin) : 0;
-    cropToReaderTensor(raw, box, { width: w, height: h, margin: m.crop_margin }, batch, i * h * w, angle);
-  });
-  const out = await runSession(reader, 'images', batch, [dets.length, 1, h, w], 'logits');
-  const classes = out.dims[2] ?? READER_CLASSES;
-  const alphabet = (m.output?.alphabet ?? READER_ALPHABET).toLowerCase();
-  if (alphabet.length + 1 !== classes) throw new Error(`Reader emits ${classes} classes for a ${alphabet.length}-letter alphabet.`);
-  const steps = out.dims[1] ?? 0;
-  const per = steps * classes;
-  const candidates = dets.map((_, i) =>
-    ctcBeamSearch(logSoftmaxFrames(out.data.subarray(i * per, (i + 1) * per), classes), classes, { beamWidth }, alphabet),
-  );
-  return { candidates, ms: out.ms };
 }
 
 export async function recogniseWith(
@@ -130,10 +91,13 @@ export async function recogniseWith(
     .filter((d) => options.detectionRule !== 'strict' || d.owner >= 0);
   const t3 = performance.now();
 
-  const read = await readPlates(models.reader, models, dets, decoded.raw, decoded.toRaw, mode.beamWidth, config.deskew);
+  const read = await readPlates(models, dets.map((d) => d.box), decoded.raw, decoded.toRaw, mode.beamWidth, config.deskew);
   const thresholdO = options.thresholdO ?? config.defaultThresholdO;
   const kept: Array<{ det: (typeof dets)[number]; ranked: Candidate[] }> = [];
-  dets.forEach((d, i) => {
+  dets.forEach((detected, i) => {
+    const zoom = read.zooms[i];
+    // A re-crop that read better is where the plate is: report that box.
+    const d = zoom ? { ...detected, imageBox: roundBox(clampBox(applyZoom(detected.box, zoom), decoded.width, decoded.height)) } : detected;
     const ranked = applyConstraints(read.candidates[i] ?? [], { regions: hinted, textFormats }, options.regionStrict);
     const top = ranked?.[0];
     if (ranked && top && top.score >= thresholdO) kept.push({ det: d, ranked });

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containment, MIN_CONTAINMENT } from '../../src/engine/associate.js';
 import { iou } from '../../src/engine/box-map.js';
@@ -12,11 +13,21 @@ import { createEnginePool, createInlineEngine, type PooledEngine } from '../../s
 import { DEFAULT_MODELS_DIR, loadManifest } from '../../src/engine/onnx-session.js';
 import { DEFAULT_RECOGNISE_OPTIONS, type Box, type Engine } from '../../src/engine/types.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { trainedModelsWithDetector } from './helpers/fake-models.js';
 
 const FIXTURES = join(PACKAGE_ROOT, 'test/fixtures/engine');
 const fixtures = JSON.parse(readFileSync(join(FIXTURES, 'plates.json'), 'utf8')) as Array<{ file: string; plate: string; box: Box; vehicle_note?: string }>;
 /** Photos with a vehicle body around the plate (vehicle_note says why the others have none). */
 const onVehicles = fixtures.filter((f) => f.vehicle_note === undefined);
+
+/** The box grown about its centre by `kx` in width and `ky` in height. */
+function scaleAbout(b: Box, kx: number, ky: number): Box {
+  const cx = (b.xmin + b.xmax) / 2;
+  const cy = (b.ymin + b.ymax) / 2;
+  const w = ((b.xmax - b.xmin) * kx) / 2;
+  const h = ((b.ymax - b.ymin) * ky) / 2;
+  return { xmin: cx - w, ymin: cy - h, xmax: cx + w, ymax: cy + h };
+}
 
 function modelsPresent(): boolean {
   if (!existsSync(join(DEFAULT_MODELS_DIR, 'manifest.json'))) return false;
@@ -57,8 +68,24 @@ describe.skipIf(!modelsPresent())('engine on the trained models', () => {
     expect(strict.plates.map((p) => p.plate)).toContain(plate);
   });
 
+  it.each(fixtures)('reads $plate through a detector box 1.8x too wide (its frame or recess) and reports the plate', async ({ file, plate, box }) => {
+    const bytes = readFileSync(join(FIXTURES, file));
+    const { width = 0, height = 0 } = await sharp(bytes).metadata();
+    const toTensor = 640 / Math.max(width, height);
+    const loose = scaleAbout(box, 1.8, Math.sqrt(1.8));
+    const rows = [[loose.xmin, loose.ymin, loose.xmax, loose.ymax].map((v) => v * toTensor).concat(0.9)];
+    const looseEngine = await createInlineEngine({ modelsDir: trainedModelsWithDetector(DEFAULT_MODELS_DIR, rows) });
+    try {
+      const [hit] = (await looseEngine.recognise(bytes, DEFAULT_RECOGNISE_OPTIONS)).plates;
+      expect(hit?.plate).toBe(plate);
+      // The box comes from the re-crop around the characters, closer to the plate than the detector's.
+      expect(iou(hit?.box ?? loose, box)).toBeGreaterThan(iou(loose, box) + 0.2);
+    } finally {
+      await looseEngine.close();
+    }
+  });
+
   it('fast mode finds the plate through shrink-on-load and maps the box back to the upload', async () => {
-    const sharp = (await import('sharp')).default;
     const f = fixtures[0];
     if (!f) throw new Error('no fixtures');
     // 2080 px: fast mode decodes this at 1/2 (JPEG shrink-on-load), then letterboxes to 416.

@@ -1,6 +1,6 @@
 /** Writes fake detector/reader models and a manifest into a temporary models directory. */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constantModel, constantOutputsModel } from './onnx-writer.js';
@@ -87,6 +87,24 @@ export function writeFakeModels(
       type_min_score: 0.5,
     },
   };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return dir;
+}
+
+/**
+ * The trained models (`modelsDir`) with the plate detector swapped for one that always answers `rows`
+ * (letterbox pixels, [xmin, ymin, xmax, ymax, score]): puts a chosen box in front of the real reader.
+ */
+export function trainedModelsWithDetector(modelsDir: string, rows: number[][]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'platewise-models-'));
+  const manifest = JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8')) as Record<string, { file: string; sha256: string }>;
+  for (const entry of Object.values(manifest)) copyFileSync(join(modelsDir, entry.file), join(dir, entry.file));
+  const det = constantModel('images', [1, 3, 'h', 'w'], 'detections', Float32Array.from(rows.flat()), [1, rows.length, 5]);
+  writeFileSync(join(dir, 'fake-detector.onnx'), det);
+  const detector = manifest['plate-detector'];
+  if (!detector) throw new Error('no plate-detector in the manifest');
+  detector.file = 'fake-detector.onnx';
+  detector.sha256 = createHash('sha256').update(det).digest('hex');
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return dir;
 }
