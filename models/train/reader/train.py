@@ -52,8 +52,10 @@ H, W = ps.OUT_H, ps.OUT_W
 
 # ------------------------------------------------------------------ model
 
-def cbr(i, o):
-    return [nn.Conv2d(i, o, 3, 1, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
+def cbr(i, o, bn=True, stride=1):
+    if not bn:  # BatchNorm already folded into the conv (a model read back from its ONNX export)
+        return [nn.Conv2d(i, o, 3, stride, 1, bias=True), nn.ReLU(inplace=True)]
+    return [nn.Conv2d(i, o, 3, stride, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
 
 
 class PlateReader(nn.Module):
@@ -62,13 +64,13 @@ class PlateReader(nn.Module):
     Lane 0 (steps 0..23) reads the top (or only) row, lane 1 (steps 24..47) the bottom row of two-row plates,
     so a CTC greedy decode over the 48 steps yields top row then bottom row."""
 
-    def __init__(self, nclass=len(ALPHABET) + 1, c=(16, 32, 64, 96), lane_dim=128, hidden=96):
+    def __init__(self, nclass=len(ALPHABET) + 1, c=(16, 32, 64, 96), lane_dim=128, hidden=96, bn=True):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, c[0], 3, 2, 1, bias=False), nn.BatchNorm2d(c[0]), nn.ReLU(inplace=True),  # 32x96
-            *cbr(c[0], c[1]), nn.MaxPool2d(2),  # 16x48
-            *cbr(c[1], c[2]), *cbr(c[2], c[2]), nn.MaxPool2d(2),  # 8x24
-            *cbr(c[2], c[3]), *cbr(c[3], c[3]),  # 8x24
+            *cbr(1, c[0], bn, stride=2),  # 32x96
+            *cbr(c[0], c[1], bn), nn.MaxPool2d(2),  # 16x48
+            *cbr(c[1], c[2], bn), *cbr(c[2], c[2], bn), nn.MaxPool2d(2),  # 8x24
+            *cbr(c[2], c[3], bn), *cbr(c[3], c[3], bn),  # 8x24
         )
         self.lane_dim = lane_dim
         self.lanes = nn.Conv2d(c[3], 2 * lane_dim, kernel_size=(H // 8, 1))  # -> [B, 2*lane_dim, 1, 24]
@@ -86,6 +88,42 @@ class PlateReader(nn.Module):
 
 
 T_STEPS = 2 * (W // 8)
+
+
+def load_onnx_weights(path):
+    """The model an ONNX export was made from, with BatchNorm folded into the convs (the exporter fuses them).
+    Only the earlier checkpoints' .pt files keep BatchNorm; this lets a shipped model be fine-tuned when its
+    checkpoint is gone. LSTM gates are stored i,o,f,c in ONNX and i,f,g,o in PyTorch."""
+    import onnx
+    from onnx import numpy_helper
+    m = onnx.load(path)
+    init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in m.graph.initializer}
+    model = PlateReader(bn=False)
+    convs = [n for n in m.graph.node if n.op_type == "Conv"]
+    feature_convs = [mod for mod in model.features if isinstance(mod, nn.Conv2d)]
+    sd = model.state_dict()
+    for node, mod in zip(convs, feature_convs + [model.lanes]):
+        name = next(k for k, v in model.named_modules() if v is mod)
+        sd[f"{name}.weight"] = init[node.input[1]]
+        sd[f"{name}.bias"] = init[node.input[2]]
+    lstm = next(n for n in m.graph.node if n.op_type == "LSTM")
+    w, r, b = (init[x] for x in lstm.input[1:4])
+    hid = r.shape[2]
+
+    def gates(t):  # [4*hid, ...] from i,o,f,c to i,f,c,o
+        i, o, f, c = t.split(hid, 0)
+        return torch.cat([i, f, c, o], 0)
+
+    for d, suffix in enumerate(["", "_reverse"]):
+        sd[f"rnn.weight_ih_l0{suffix}"] = gates(w[d])
+        sd[f"rnn.weight_hh_l0{suffix}"] = gates(r[d])
+        sd[f"rnn.bias_ih_l0{suffix}"] = gates(b[d][: 4 * hid])
+        sd[f"rnn.bias_hh_l0{suffix}"] = gates(b[d][4 * hid:])
+    matmul = next(n for n in m.graph.node if n.op_type == "MatMul")
+    sd["fc.weight"] = init[matmul.input[1]].t().contiguous()
+    sd["fc.bias"] = init["fc.bias"]
+    model.load_state_dict(sd)
+    return model
 
 
 def greedy_decode(logp):
@@ -172,12 +210,15 @@ def load_synth_pool(n, seed, bgs, glyphs, tag="train", two_row_boost=1.0):
     return pool
 
 
-def make_eval_set(items, seed, bgs, geo=0.0, photo=0.0):
-    """Deterministic eval tensors: plate box + exact CROP_MARGIN, stretched to 192x64."""
+def make_eval_set(items, seed, bgs, geo=0.0, photo=0.0, distant=False):
+    """Deterministic eval tensors: plate box + exact CROP_MARGIN, stretched to 192x64; `distant` reads them
+    as plates 55-110 px wide in the photo (platesynth.distant), half of them boxed with a dealer frame."""
     xs, labs = [], []
     for i, it in enumerate(items):
         rng = np.random.RandomState(seed + i)
-        xs.append(ps.compose(it[0], rng, bgs, geo=geo, photo=photo))
+        plate = ps.add_frame(it[0], rng) if distant and i % 2 == 0 else it[0]
+        x = ps.compose(plate, rng, bgs, geo=geo, photo=photo)
+        xs.append(ps.distant(x, rng) if distant else x)
         labs.append(it[1])
     return np.stack(xs), labs
 
@@ -260,6 +301,10 @@ def main():
     ap.add_argument("--two-row-boost", type=float, default=1.0, help="weight multiplier for two-row synthetic kinds")
     ap.add_argument("--max-minutes", type=float, default=0, help="stop early (still exports best) after this long")
     ap.add_argument("--init", default="", help="warm-start from a checkpoint (.pt)")
+    ap.add_argument("--init-onnx", default="", help="fine-tune an exported model (BatchNorm stays folded)")
+    ap.add_argument("--lowres-p", type=float, default=ps.LOWRES_P, help="share of samples shrunk to a distant plate")
+    ap.add_argument("--frame-p", type=float, default=0.0, help="share of US samples given a dealer frame")
+    ap.add_argument("--us-weight", type=float, default=0.25, help="share of real US crops in a batch (at synth-frac 0.5)")
     ap.add_argument("--export-only", default="", help="export this checkpoint (.pt) and exit")
     ap.add_argument("--no-manifest", action="store_true")
     args = ap.parse_args()
@@ -272,7 +317,10 @@ def main():
     ckpt_best = os.path.join(CACHE, "best.pt")
     ckpt_last = os.path.join(CACHE, "last.pt")
 
-    model = PlateReader().to(device)
+    ps.LOWRES_P = args.lowres_p
+    model = (load_onnx_weights(args.init_onnx) if args.init_onnx else PlateReader()).to(device)
+    if args.init_onnx:
+        print("fine-tuning", args.init_onnx)
     if args.export_only:
         model.load_state_dict(torch.load(args.export_only, map_location="cpu")["model"])
         sha = export_onnx(model, args.out)
@@ -293,18 +341,20 @@ def main():
     pool = load_synth_pool(args.synth_pool, args.seed, bgs, glyphs, two_row_boost=args.two_row_boost)
     val_bgs = ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=60, seed=99)
     us_x, us_y = make_eval_set(real["us_val"], 10_000, val_bgs)
+    usd_x, usd_y = make_eval_set(real["us_val"], 30_000, val_bgs, distant=True)
     br_x, br_y = make_eval_set(real["br_val"], 20_000, val_bgs)
     eu_x, eu_y = load_synth_val(600, 777, val_bgs, glyphs, ["EU", "EU", "EU", "UK", "EU2"], "eu")
     ot_x, ot_y = load_synth_val(400, 778, val_bgs, glyphs, ["US", "US2", "BR2", "MERCOSUR", "MERC2", "UK2"], "other")
-    print(f"val: us {len(us_y)} br {len(br_y)} eu-synth {len(eu_y)} other-synth {len(ot_y)}; "
+    print(f"val: us {len(us_y)} (and as distant plates) br {len(br_y)} eu-synth {len(eu_y)} other-synth {len(ot_y)}; "
           f"data ready {time.time() - t0:.0f}s", flush=True)
 
-    # sampling sources: (list, weight, augmentation photo strength)
+    # sampling sources: (list, weight, augmentation photo strength, whether an item may get a dealer frame)
+    us_synth = ("US", "US2")
     sources = [
-        (real["us_train"], 0.25 * (1 - args.synth_frac) / 0.5, 0.7),
-        (real["br_train"], 0.17 * (1 - args.synth_frac) / 0.5, 0.5),
-        (real["br_rendered"], 0.08 * (1 - args.synth_frac) / 0.5, 1.0),
-        (pool, args.synth_frac, 1.0),
+        (real["us_train"], args.us_weight * (1 - args.synth_frac) / 0.5, 0.7, lambda it: True),
+        (real["br_train"], 0.17 * (1 - args.synth_frac) / 0.5, 0.5, lambda it: False),
+        (real["br_rendered"], 0.08 * (1 - args.synth_frac) / 0.5, 1.0, lambda it: False),
+        (pool, args.synth_frac, 1.0, lambda it: it[2] in us_synth),
     ]
     wts = np.array([s[1] for s in sources])
     wts = wts / wts.sum()
@@ -317,6 +367,9 @@ def main():
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     best, best_ep = -1.0, -1
     history = []
+    if args.init or args.init_onnx:  # the starting point, so a fine-tune that only loses shows as such
+        start = [evaluate(model, x, y, device)[0] for x, y in ((us_x, us_y), (usd_x, usd_y), (br_x, br_y), (eu_x, eu_y))]
+        print("start: US {:.3f} US-distant {:.3f} BR {:.3f} EU-synth {:.3f}".format(*start), flush=True)
     for ep in range(args.epochs):
         rng = np.random.RandomState(args.seed * 1000 + ep)
         model.train()
@@ -326,9 +379,10 @@ def main():
             src = rng.choice(len(sources), size=args.batch, p=wts)
             xs, labs = [], []
             for s in src:
-                items, _, photo = sources[s]
+                items, _, photo, framable = sources[s]
                 it = items[rng.randint(len(items))]
-                xs.append(ps.compose(it[0], rng, bgs, geo=1.0, photo=photo))
+                plate = ps.add_frame(it[0], rng) if args.frame_p and framable(it) and rng.rand() < args.frame_p else it[0]
+                xs.append(ps.compose(plate, rng, bgs, geo=1.0, photo=photo))
                 labs.append(it[1])
             x = torch.from_numpy(np.stack(xs)).float().div_(255).unsqueeze(1).to(device)
             tg = torch.tensor([c for l in labs for c in encode(l)], dtype=torch.long)
@@ -343,13 +397,14 @@ def main():
             tl += loss.item()
             n += 1
         a_us, _ = evaluate(model, us_x, us_y, device)
+        a_usd, _ = evaluate(model, usd_x, usd_y, device)
         a_br, _ = evaluate(model, br_x, br_y, device)
         a_eu, _ = evaluate(model, eu_x, eu_y, device)
         a_ot, _ = evaluate(model, ot_x, ot_y, device)
-        score = (a_us + a_br + a_eu) / 3
-        history.append(dict(epoch=ep + 1, loss=tl / n, us=a_us, br=a_br, eu=a_eu, other=a_ot))
+        score = (a_us + a_usd + a_br + a_eu) / 4
+        history.append(dict(epoch=ep + 1, loss=tl / n, us=a_us, us_distant=a_usd, br=a_br, eu=a_eu, other=a_ot))
         print(f"ep {ep + 1}/{args.epochs} loss {tl / n:.4f} lr {sched.get_last_lr()[0]:.2e} | val exact: "
-              f"US {a_us:.3f} BR {a_br:.3f} EU-synth {a_eu:.3f} other-synth {a_ot:.3f} | "
+              f"US {a_us:.3f} US-distant {a_usd:.3f} BR {a_br:.3f} EU-synth {a_eu:.3f} other-synth {a_ot:.3f} | "
               f"{time.time() - te:.0f}s (total {(time.time() - t0) / 60:.1f} min)", flush=True)
         state = {"model": model.state_dict(), "epoch": ep + 1, "val": history[-1], "args": vars(args)}
         torch.save(state, ckpt_last)
@@ -363,10 +418,11 @@ def main():
     model.load_state_dict(torch.load(ckpt_best, map_location="cpu")["model"])
     model = model.cpu()
     a_us, p_us = evaluate(model, us_x, us_y, "cpu")
+    a_usd, _ = evaluate(model, usd_x, usd_y, "cpu")
     a_br, p_br = evaluate(model, br_x, br_y, "cpu")
     a_eu, _ = evaluate(model, eu_x, eu_y, "cpu")
     a_ot, _ = evaluate(model, ot_x, ot_y, "cpu")
-    print(f"best epoch {best_ep}: US {a_us:.3f} ({len(us_y)}) BR {a_br:.3f} ({len(br_y)}) "
+    print(f"best epoch {best_ep}: US {a_us:.3f} ({len(us_y)}) US-distant {a_usd:.3f} BR {a_br:.3f} ({len(br_y)}) "
           f"EU-synth {a_eu:.3f} ({len(eu_y)}) other-synth {a_ot:.3f} ({len(ot_y)})")
     for p, l in list(zip(p_us, us_y)):
         if p != l:
@@ -374,7 +430,7 @@ def main():
     sha = export_onnx(model, args.out)
     if not args.no_manifest:
         update_manifest(args.out, sha)
-    summary = dict(best_epoch=best_ep, us=a_us, br=a_br, eu_synth=a_eu, other_synth=a_ot, n_us=len(us_y),
+    summary = dict(best_epoch=best_ep, us=a_us, us_distant=a_usd, br=a_br, eu_synth=a_eu, other_synth=a_ot, n_us=len(us_y),
                    n_br=len(br_y), n_eu=len(eu_y), minutes=(time.time() - t0) / 60, sha256=sha, history=history)
     with open(os.path.join(CACHE, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)

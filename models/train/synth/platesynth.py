@@ -27,6 +27,8 @@ OUT_W, OUT_H = 192, 64
 # Fraction of the plate box width (left/right) and height (top/bottom) added on EACH side before the
 # crop is stretched to 192x64. The engine must crop detector boxes the same way (manifest crop_margin).
 CROP_MARGIN = 0.06
+# Share of samples (at full photometric strength) shrunk to a distant plate's resolution and blown back up.
+LOWRES_P = 0.4
 # per-side jitter around CROP_MARGIN (detector boxes are loose/tight by up to ~15 % overall)
 MARGIN_JITTER = (-0.07, 0.08)
 
@@ -576,6 +578,43 @@ def _bg_canvas(rng, bgs):
     return p
 
 
+DEALER_WORDS = ["MOTORS", "AUTO", "AUTO GROUP", "TOYOTA", "HONDA", "FORD", "CHEVROLET", "NISSAN", "SUBARU", "KIA",
+                "MAZDA", "LEXUS", "BMW", "INC.", "CITY", "NORTH", "VALLEY", "SALES", "CARS", "DEALERSHIP", "OF",
+                "ALL STAR", "CENTER", "PLAZA", "LLC", ".COM", "USED CARS", "IMPORTS", "COUNTY", "BAY"]
+
+
+def _dealer_text(rng):
+    words = [_pick(rng, DEALER_WORDS) for _ in range(rng.randint(1, 3))]
+    if rng.rand() < 0.5:
+        words.insert(0, "".join(_pick(rng, LETTERS) for _ in range(rng.randint(3, 9))))
+    return " ".join(words)
+
+
+def add_frame(plate, rng):
+    """A licence-plate frame around a grey plate: the dealer surrounds that many photographed plates wear.
+    Detectors often box the frame rather than the plate, so the reader must see past a dark or chrome border
+    and the dealer's name under (sometimes over) the characters. The frame may cover the plate's own edges."""
+    h, w = plate.shape[:2]
+    dark = rng.rand() < 0.65
+    shade = rng.uniform(5, 60) if dark else rng.uniform(140, 225)
+    side, top, bottom = (int(round(v)) for v in (w * rng.uniform(0.02, 0.08), h * rng.uniform(0.04, 0.16),
+                                                  h * rng.uniform(0.1, 0.34)))
+    cover = int(round(h * rng.uniform(0, 0.08)))
+    out = np.full((h + top + bottom, w + 2 * side), shade, np.float32)
+    out[top:top + h, side:side + w] = plate
+    out[top:top + cover] = shade
+    out[top + h - cover:top + h] = shade
+    canvas = np.repeat(out[:, :, None], 3, 2)
+    ink = (rng.uniform(180, 255) if dark else rng.uniform(0, 70),) * 3
+    bands = [(top + h, top + h + bottom, 0.9)] + ([(0, top + cover, 0.45)] if top + cover > 6 and rng.rand() < 0.4 else [])
+    for y0, y1, p in bands:
+        if y1 - y0 >= 5 and rng.rand() < p:
+            pad = (y1 - y0) * rng.uniform(0.12, 0.25)
+            fp = _pick(rng, SMALL_FONTS + FONT_FILES["dejavu"] + FONT_FILES["lib"])
+            put_text_line(canvas, rng, _dealer_text(rng), fp, (side, side + w), y0 + pad, y1 - pad, ink)
+    return np.clip(canvas[:, :, 0], 0, 255).astype(np.uint8)
+
+
 def compose(plate, rng, bgs=None, geo=1.0, photo=1.0):
     """plate: grey uint8 [h,w] (the plate itself). Returns uint8 [64,192] reader input.
 
@@ -624,6 +663,18 @@ def compose(plate, rng, bgs=None, geo=1.0, photo=1.0):
     return photometric(img, rng, photo)
 
 
+def distant(img, rng, plate_px=(55, 110)):
+    """The reader input a plate `plate_px` wide in the photo gives: the crop is sampled up from few pixels,
+    after the camera's JPEG. Used for validation, where the random mix of photometric() is not wanted."""
+    H, W = img.shape
+    s = rng.uniform(*plate_px) * (1 + 2 * CROP_MARGIN) / W
+    small = cv2.resize(img, (max(8, int(W * s)), max(4, int(H * s))), interpolation=cv2.INTER_AREA)
+    ok, enc = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, int(rng.uniform(50, 85))])
+    if ok:
+        small = cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE)
+    return cv2.resize(small, (W, H), interpolation=cv2.INTER_LINEAR)
+
+
 def photometric(img, rng, strength=1.0):
     img = img.astype(np.float32)
     if strength <= 0:
@@ -661,7 +712,7 @@ def photometric(img, rng, strength=1.0):
     if rng.rand() < 0.06:
         img = 255 - img
     # low resolution
-    if rng.rand() < 0.4 * strength:
+    if rng.rand() < LOWRES_P * strength:
         s = rng.uniform(0.3, 0.8)
         small = cv2.resize(img, (max(8, int(W * s)), max(4, int(H * s * rng.uniform(0.8, 1.2)))),
                            interpolation=cv2.INTER_AREA)
