@@ -104,3 +104,52 @@ class ExportWrapper(nn.Module):
     def forward(self, images):
         cls, ltrb = self.net(images)
         return decode(cls, ltrb, self.net.stride)
+
+
+def load_onnx_weights(net, path):
+    """Load an exported detector back into `net` (a PlateDet of the same shape) for fine-tuning when its
+    checkpoint is gone. The exporter folds each BatchNorm into its conv, so every BN becomes the identity
+    plus the folded bias (mean 0, var 1 - eps) and must stay frozen: call `freeze_bn` after each `train()`.
+    ONNX lists the convs in execution order; a traced forward gives PyTorch's."""
+    import onnx
+    from onnx import numpy_helper
+    m = onnx.load(path)
+    init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in m.graph.initializer}
+    nodes = [n for n in m.graph.node if n.op_type == "Conv"]
+    order = []
+    hooks = [mod.register_forward_hook(lambda mod, i, o: order.append(mod))
+             for mod in net.modules() if isinstance(mod, nn.Conv2d)]
+    with torch.no_grad():
+        net.eval()(torch.zeros(1, 3, 64, 64))
+    for h in hooks:
+        h.remove()
+    bn_after = {}
+    for seq in net.modules():
+        if isinstance(seq, nn.Sequential):
+            kids = list(seq)
+            for a, b in zip(kids, kids[1:]):
+                if isinstance(a, nn.Conv2d) and isinstance(b, nn.BatchNorm2d):
+                    bn_after[a] = b
+    assert len(order) == len(nodes), f"{len(order)} convs in the model, {len(nodes)} in {path}"
+    with torch.no_grad():
+        for conv, node in zip(order, nodes):
+            w, b = init[node.input[1]], init[node.input[2]]
+            assert conv.weight.shape == w.shape, (conv.weight.shape, w.shape)
+            conv.weight.copy_(w)
+            bn = bn_after.get(conv)
+            if bn is None:
+                conv.bias.copy_(b)
+                continue
+            bn.weight.fill_(1.0)
+            bn.bias.copy_(b)
+            bn.running_mean.zero_()
+            bn.running_var.fill_(1.0 - bn.eps)
+    return net
+
+
+def freeze_bn(net):
+    """BatchNorm in inference mode (fixed statistics) while the rest trains."""
+    for mod in net.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            mod.eval()
+    return net

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from manifest import file_sha256, update_manifest_entry  # noqa: E402
 import data  # noqa: E402
-from model import PlateDet, decode  # noqa: E402
+from model import PlateDet, decode, freeze_bn, load_onnx_weights  # noqa: E402
 
 ROOT = data.ROOT
 
@@ -50,6 +50,7 @@ def parse_args():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ckpt", default=os.path.join(ROOT, "models", ".cache", "detector_ckpt"))
     p.add_argument("--init", default="", help="warm-start weights (a .pt checkpoint)")
+    p.add_argument("--init-onnx", default="", help="fine-tune an exported model (its BatchNorm stays folded and frozen)")
     p.add_argument("--time-limit", type=float, default=0, help="minutes; the cosine LR schedule then also follows wall-clock time and training stops after the epoch that crosses it")
     p.add_argument("--export-at-end-only", action="store_true")
     p.add_argument("--min-f1-to-export", type=float, default=0.0,
@@ -305,6 +306,8 @@ def main():
     net = PlateDet().to(device)
     if args.init:
         net.load_state_dict(torch.load(args.init, map_location="cpu")["ema"])
+    if args.init_onnx:
+        load_onnx_weights(net, args.init_onnx)
     ema = PlateDet().to(device)
     ema.load_state_dict(net.state_dict())
     for p in ema.parameters():
@@ -331,8 +334,16 @@ def main():
     best_f1 = -1.0
     os.makedirs(args.ckpt, exist_ok=True)
     history = []
+    if args.init_onnx:  # the starting point, so a fine-tune that only loses shows as such
+        m = evaluate(ema, val, device, args.val_size)
+        print(f"start: AP50 {m['ap50']:.3f} P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f} "
+              f"@thr {m['threshold']} rec {m['recall_by_set']}", flush=True)
+        best_f1 = m["f1"]  # export only what beats the model we started from
+        torch.save({"ema": ema.state_dict(), "epoch": 0, "metrics": m}, os.path.join(args.ckpt, "best.pt"))
     for epoch in range(args.epochs):
         net.train()
+        if args.init_onnx:
+            freeze_bn(net)
         t0 = time.time()
         ds = EpochSet(epoch_items(epoch), pools, args.train_size, args.seed, epoch)
         loader = torch.utils.data.DataLoader(ds, batch_size=args.batch, shuffle=False, num_workers=args.workers,
