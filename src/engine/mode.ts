@@ -26,7 +26,8 @@ const REGULAR_MAX_SIDE = 2560;
 const FAST_MAX_SIDE = 960;
 /**
  * Second, larger detection pass in regular and redaction modes: 1.5x finds plates down to ~2/3 of the
- * smallest the native pass finds. Measured on openalpr-endtoend-dev (us): detection 0.56 -> 0.87 at 960.
+ * smallest the native pass finds. Measured on the detector's validation dashcam frames (36 frames, 44
+ * plates, never trained on): recall at IoU 0.5 0.636 (640 only) -> 0.818 (640 + 960), precision 0.90 both.
  * The pass is capped at the image's own size (detect.ts passSizes): it never upsamples.
  */
 const SECOND_PASS_FACTOR = 1.5;
