@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -12,13 +11,22 @@ import {
 } from 'kysely';
 
 /**
+ * What the dialect needs of PGlite: an in-thread PGlite instance has this shape, and so has the client of the
+ * worker that runs it off the event loop (src/db/pglite-worker-client.ts).
+ */
+export interface PgliteClient {
+  query<R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[]; affectedRows?: number }>;
+  close(): Promise<void>;
+}
+
+/**
  * Kysely dialect for PGlite. PGlite is a single connection; kysely-pglite's driver hands that one connection
  * to every caller, so two concurrent transactions would interleave their statements. This driver lends the
  * connection to one holder at a time (queries outside transactions included), which is what a pool of size
  * one does for a real server.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly client: PGlite) {}
+  constructor(private readonly client: PgliteClient) {}
   createAdapter() {
     return new PostgresAdapter();
   }
@@ -38,7 +46,7 @@ class PGliteDriver implements Driver {
   private readonly connection: PGliteConnection;
   private readonly releases = new WeakMap<DatabaseConnection, () => void>();
 
-  constructor(private readonly client: PGlite) {
+  constructor(private readonly client: PgliteClient) {
     this.connection = new PGliteConnection(client);
   }
   async init(): Promise<void> {}
@@ -73,9 +81,9 @@ class PGliteDriver implements Driver {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly client: PGlite) {}
+  constructor(private readonly client: PgliteClient) {}
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.client.query<R>(query.sql, [...query.parameters]);
+    const result = await this.client.query<R>(query.sql, query.parameters);
     return {
       rows: result.rows,
       ...(result.affectedRows !== undefined ? { numAffectedRows: BigInt(result.affectedRows) } : {}),
