@@ -322,7 +322,10 @@ def main():
     if args.init_onnx:
         print("fine-tuning", args.init_onnx)
     if args.export_only:
-        model.load_state_dict(torch.load(args.export_only, map_location="cpu")["model"])
+        ckpt = torch.load(args.export_only, map_location="cpu")
+        # a fine-tune's checkpoint has no BatchNorm (folded when it was read back from ONNX)
+        model = PlateReader(bn=not ckpt.get("args", {}).get("init_onnx"))
+        model.load_state_dict(ckpt["model"])
         sha = export_onnx(model, args.out)
         if not args.no_manifest:
             update_manifest(args.out, sha)

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Weight-space interpolation of two exported readers (WiSE-FT, Wortsman et al. 2022): a fine-tune on one
+domain tends to lose accuracy elsewhere (here real EU plates, which no validation set of ours holds), and
+averaging its weights with the model it started from keeps most of the gain while giving back little of the
+rest. Both models must have the same architecture; the second must be fine-tuned from the first.
+
+    /usr/bin/python3 models/train/reader/interpolate.py BASE.onnx TUNED.onnx --alpha 0.5 --out models/plate-reader.onnx
+
+Prints the validation sets of train.py for the base, the tuned and the interpolated model, then exports the
+interpolated one (and its manifest entry, unless --no-manifest).
+"""
+import argparse
+import os
+import sys
+
+os.environ.setdefault("READER_NO_PRELOAD", "1")  # train.py would re-exec this process otherwise
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import train  # noqa: E402
+import platesynth as ps  # noqa: E402  (train.py put it on the path)
+
+
+def validation_sets():
+    val_bgs = ps.load_backgrounds(os.path.join(train.DATA, "backgrounds/images"), n=60, seed=99)
+    glyphs = ps.load_glyphs(os.path.join(train.DATA, "plate-chars"))
+    real = train.load_real()
+    return {
+        "US": train.make_eval_set(real["us_val"], 10_000, val_bgs),
+        "US-distant": train.make_eval_set(real["us_val"], 30_000, val_bgs, distant=True),
+        "BR": train.make_eval_set(real["br_val"], 20_000, val_bgs),
+        "EU-synth": train.load_synth_val(600, 777, val_bgs, glyphs, ["EU", "EU", "EU", "UK", "EU2"], "eu"),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("base")
+    ap.add_argument("tuned")
+    ap.add_argument("--alpha", type=float, default=0.5, help="weight of the tuned model")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--no-manifest", action="store_true")
+    args = ap.parse_args()
+    base, tuned = train.load_onnx_weights(args.base), train.load_onnx_weights(args.tuned)
+    mixed = train.load_onnx_weights(args.base)
+    sb, st = base.state_dict(), tuned.state_dict()
+    mixed.load_state_dict({k: (1 - args.alpha) * sb[k] + args.alpha * st[k] for k in sb})
+    sets = validation_sets()
+    for name, model in (("base", base), ("tuned", tuned), (f"alpha {args.alpha:g}", mixed)):
+        accs = {k: train.evaluate(model, x, y, "cpu")[0] for k, (x, y) in sets.items()}
+        print(f"{name:>10}: " + " ".join(f"{k} {v:.3f}" for k, v in accs.items()) + f" | mean {sum(accs.values()) / len(accs):.3f}")
+    sha = train.export_onnx(mixed, args.out)
+    if not args.no_manifest:
+        train.update_manifest(args.out, sha)
+    print("exported", args.out, sha)
+
+
+if __name__ == "__main__":
+    main()
