@@ -8,6 +8,8 @@
 export interface PgliteWorkerData {
   /** A directory for a file-backed database, or `memory://`. */
   dataDir: string;
+  /** Run initdb on a new directory, close, and report ready; the caller then ends the thread. */
+  initdbOnly: boolean;
 }
 
 export type PgliteCall = { kind: 'query'; sql: string; params: unknown[] } | { kind: 'close' };

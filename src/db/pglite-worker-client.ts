@@ -2,7 +2,9 @@
  * The main thread's handle on the PGlite worker (src/db/pglite-worker.ts): query() and close(), what
  * PGliteDialect needs, over the worker's message port with a request id per call.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PgliteClient } from './pglite-dialect.js';
@@ -37,14 +39,9 @@ interface Pending {
   reject(error: Error): void;
 }
 
-/** Starts the worker and resolves once it has opened the database (`memory://` or a directory). */
-export async function openPgliteWorker(dataDir: string): Promise<PgliteClient> {
-  const workerData: PgliteWorkerData = { dataDir };
+/** Starts a worker and resolves once it has opened the database, or rejects with why it could not. */
+async function startWorker(workerData: PgliteWorkerData): Promise<Worker> {
   const worker = FROM_SOURCE ? startFromSource(workerData) : new Worker(workerEntry(), { workerData });
-  const pending = new Map<number, Pending>();
-  let nextId = 1;
-  let gone: Error | undefined;
-
   await new Promise<void>((resolve, reject) => {
     const onExit = (code: number) => reject(new Error(`The PGlite worker exited (code ${code}) while opening the database.`));
     worker.once('error', reject);
@@ -59,6 +56,23 @@ export async function openPgliteWorker(dataDir: string): Promise<PgliteClient> {
       }
     });
   });
+  return worker;
+}
+
+/**
+ * Starts the worker and resolves once it has opened the database (`memory://` or a directory). A new
+ * directory is first initialised by a worker of its own: initdb leaves ~450 MB of WebAssembly memory and
+ * buffers behind, which only the end of that thread gives back for certain (a closed instance in a long-lived
+ * thread waits for a GC that may not come; peak RSS at readiness about 970 -> 850 MB).
+ */
+export async function openPgliteWorker(dataDir: string): Promise<PgliteClient> {
+  if (dataDir !== 'memory://' && !existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    await (await startWorker({ dataDir, initdbOnly: true })).terminate();
+  }
+  const worker = await startWorker({ dataDir, initdbOnly: false });
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let gone: Error | undefined;
 
   // Like an in-thread PGlite, an idle database must not keep the process alive; one with calls in flight must.
   worker.unref();

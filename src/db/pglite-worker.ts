@@ -4,26 +4,19 @@
  * reaches this thread per holder (the dialect lends the connection to one holder at a time), and PGlite
  * runs what arrives in order.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { type PgliteReply, type PgliteRequest, type PgliteWorkerData, serializeDbError } from './pglite-protocol.js';
 
 if (!parentPort) throw new Error('pglite-worker.ts runs as a worker thread.');
 const port: MessagePort = parentPort;
-const { dataDir } = workerData as PgliteWorkerData;
 
-/**
- * The first open of a new data directory runs initdb, which leaves ~450 MB of WebAssembly memory and buffers
- * behind for the life of the instance; closing and reopening drops it (peak RSS about 800 -> 430 MB).
- */
-async function openPglite(dir: string): Promise<PGlite> {
-  if (dir === 'memory://') return PGlite.create();
-  if (existsSync(path.join(dir, 'PG_VERSION'))) return PGlite.create(dir);
-  const initialised = await PGlite.create(dir);
-  await initialised.close();
-  return PGlite.create(dir);
+async function openPglite({ dataDir, initdbOnly }: PgliteWorkerData): Promise<PGlite | undefined> {
+  if (dataDir === 'memory://') return PGlite.create();
+  const db = await PGlite.create(dataDir);
+  if (!initdbOnly) return db;
+  await db.close();
+  return undefined;
 }
 
 const reply = (message: PgliteReply) => port.postMessage(message);
@@ -44,9 +37,9 @@ async function handle(db: PGlite, request: PgliteRequest): Promise<void> {
 }
 
 // No top-level await: from source this file is loaded by require() (see pglite-worker-client.ts).
-openPglite(dataDir).then(
+openPglite(workerData as PgliteWorkerData).then(
   (db) => {
-    port.on('message', (request: PgliteRequest) => void handle(db, request));
+    if (db) port.on('message', (request: PgliteRequest) => void handle(db, request));
     reply({ kind: 'ready' });
   },
   (e: unknown) => reply({ kind: 'failed', error: serializeDbError(e) }),
