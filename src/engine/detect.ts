@@ -61,14 +61,19 @@ export const MIN_SECOND_PASS_GAIN = 1.2;
 /**
  * Sizes to run: the native pass, then the larger passes capped at the image's own resolution. Upsampling adds
  * no detail and costs a resize plus a bigger model run (an 800x600 photo gets 640 + 800, not 640 + 960); a
- * capped pass that would barely exceed the native one is skipped. `allowUpsample` restores the full-size pass
- * for images between the two sizes: more small plates found, at the cost of the resize and the larger run.
+ * capped pass that would barely exceed the one before it is skipped. `allowUpsample` restores the full-size
+ * second pass for images between the two sizes (more small plates found, at the cost of the resize and the
+ * larger run); passes after it still stop at the image's resolution.
  */
 export function passSizes(sizes: readonly number[], longestSide: number, allowUpsample = false): number[] {
-  const [first, ...rest] = sizes;
+  const [first, second, ...more] = sizes;
   if (first === undefined) return [];
-  // With upsampling allowed (ENGINE_UPSAMPLE), an image only needs to be larger than the native pass.
-  if (allowUpsample) return longestSide > first ? [first, ...rest.filter((s) => s > first)] : [first];
-  const larger = rest.map((s) => Math.min(s, longestSide)).filter((s) => s >= first * MIN_SECOND_PASS_GAIN);
-  return [first, ...new Set(larger)];
+  if (second === undefined || longestSide <= first) return [first];
+  const passes = [first];
+  const add = (size: number): void => {
+    if (size >= (passes[passes.length - 1] ?? first) * MIN_SECOND_PASS_GAIN) passes.push(size);
+  };
+  add(allowUpsample ? second : Math.min(second, longestSide));
+  for (const size of more) add(Math.min(size, Math.max(longestSide, passes[passes.length - 1] ?? first)));
+  return passes;
 }

@@ -1,7 +1,8 @@
 /**
  * What `config.mode` changes. Regular: full detector resolution. Fast: the detector's small input and
  * shrink-on-load decoding (the vendor documents ~30% faster, may miss small plates). Redaction: half the
- * detection threshold and more boxes (fewer misses, more false positives), as the vendor describes it.
+ * detection threshold, more boxes and a full-resolution pass (fewer misses, more false positives), as the
+ * vendor describes it.
  */
 import { DEFAULT_BEAM } from './ctc.js';
 import { DETECTOR_STRIDE } from './letterbox.js';
@@ -38,6 +39,13 @@ function twoPasses(nativeSize: number): number[] {
 }
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
 const REDACTION_THRESHOLD_FACTOR = 0.5;
+/**
+ * Redaction also reads the image at up to 3x the native size (1920 for 640; capped at the image's own
+ * resolution), so a plate ~40 px wide in a 1080p frame reaches the detector at full size instead of the 20 px
+ * the 960 pass leaves it: too small to find. It costs a model run ~5x the native one on 1080p images, which
+ * regular mode's throughput cannot afford and redaction's purpose can.
+ */
+const FULL_PASS_FACTOR = 3;
 
 export function modeSettings(
   mode: Mode,
@@ -56,7 +64,7 @@ export function modeSettings(
       };
     case 'redaction':
       return {
-        detectorSizes: twoPasses(sizes.default_size),
+        detectorSizes: [...twoPasses(sizes.default_size), sizes.default_size * FULL_PASS_FACTOR],
         maxDecodeSide: REGULAR_MAX_SIDE,
         nms: {
           ...DEFAULT_NMS,

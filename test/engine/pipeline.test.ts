@@ -91,6 +91,24 @@ describe('pipeline on fake models', () => {
     expect((await engine.recognise(image, opts({ mode: 'redaction', thresholdD: 0.01 }))).plates).toHaveLength(2);
   });
 
+  it('redaction mode adds a full-resolution pass on a 1080p frame', async () => {
+    const frame = await solidJpeg(1920, 1080);
+    const boxes = (r: { plates: Array<{ box: unknown }> }) => r.plates.map((p) => p.box);
+    // The fake row [100,200,180,230] lands at x3 (640 pass), x2 (960) and x1 (1920); only the 1920 canvas
+    // (1920x1088) also holds the 0.8 row [300,560,350,580] that lies in the padding of the smaller ones.
+    const redaction = boxes(await engine.recognise(frame, opts({ mode: 'redaction' })));
+    expect(redaction).toHaveLength(4);
+    expect(redaction).toEqual(
+      expect.arrayContaining([
+        { xmin: 300, ymin: 600, xmax: 540, ymax: 690 },
+        { xmin: 200, ymin: 400, xmax: 360, ymax: 460 },
+        { xmin: 100, ymin: 200, xmax: 180, ymax: 230 },
+        { xmin: 300, ymin: 560, xmax: 350, ymax: 580 },
+      ]),
+    );
+    expect(boxes(await engine.recognise(frame, opts()))).toHaveLength(2);
+  });
+
   it('fast mode maps boxes through the 416 letterbox and the shrink-on-load', async () => {
     const big = await solidJpeg(1920, 1080);
     const r = await engine.recognise(big, opts({ mode: 'fast' }));
