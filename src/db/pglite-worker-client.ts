@@ -63,7 +63,7 @@ async function startWorker(workerData: PgliteWorkerData): Promise<Worker> {
  * Starts the worker and resolves once it has opened the database (`memory://` or a directory). A new
  * directory is first initialised by a worker of its own: initdb leaves ~450 MB of WebAssembly memory and
  * buffers behind, which only the end of that thread gives back for certain (a closed instance in a long-lived
- * thread waits for a GC that may not come; peak RSS at readiness about 970 -> 850 MB).
+ * thread waits for a GC that may not come: server RSS at readiness 900 MB that way, 520 MB this way).
  */
 export async function openPgliteWorker(dataDir: string): Promise<PgliteClient> {
   if (dataDir !== 'memory://' && !existsSync(path.join(dataDir, 'PG_VERSION'))) {
