@@ -59,14 +59,14 @@ describe('passSizes', () => {
   });
 
   it('runs the redaction full-resolution pass at most at the image size, and only when it adds 1.2x', () => {
-    expect(passSizes([640, 960, 1920], 1920)).toEqual([640, 960, 1920]);
-    expect(passSizes([640, 960, 1920], 4000)).toEqual([640, 960, 1920]);
-    expect(passSizes([640, 960, 1920], 1280)).toEqual([640, 960, 1280]);
-    // 1100 is within 1.2x of the 960 pass; 800 already ends at the image size.
-    expect(passSizes([640, 960, 1920], 1100)).toEqual([640, 960]);
-    expect(passSizes([640, 960, 1920], 800)).toEqual([640, 800]);
+    expect(passSizes([640, 1280, 1920], 1920)).toEqual([640, 1280, 1920]);
+    expect(passSizes([640, 1280, 1920], 4000)).toEqual([640, 1280, 1920]);
+    // 1440 is within 1.2x of the 1280 pass; 800 already ends at the image size.
+    expect(passSizes([640, 1280, 1920], 1440)).toEqual([640, 1280]);
+    expect(passSizes([640, 1280, 1920], 1600)).toEqual([640, 1280, 1600]);
+    expect(passSizes([640, 1280, 1920], 800)).toEqual([640, 800]);
     // An upsampled second pass is not followed by a larger upsampled one.
-    expect(passSizes([640, 960, 1920], 800, true)).toEqual([640, 960]);
-    expect(passSizes([640, 960, 1920], 1280, true)).toEqual([640, 960, 1280]);
+    expect(passSizes([640, 1280, 1920], 800, true)).toEqual([640, 1280]);
+    expect(passSizes([640, 1280, 1920], 1600, true)).toEqual([640, 1280, 1600]);
   });
 });

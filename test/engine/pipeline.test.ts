@@ -29,11 +29,13 @@ describe('pipeline on fake models', () => {
   it('maps boxes back to upload pixels from both regular passes, suppresses duplicates, drops padding', async () => {
     const r = await engine.recognise(await solidJpeg(1280, 720), opts());
     expect([r.width, r.height]).toEqual([1280, 720]);
-    // The fake detector answers [100,200,180,230] whatever its input: at 640 (scale 0.5) and at 960
-    // (scale 0.75) that is two different places in the upload, both kept; the 0.6 duplicates are suppressed.
+    // The fake detector answers [100,200,180,230] whatever its input: at 640 (scale 0.5) and at 1280
+    // (scale 1) that is two different places in the upload, both kept; the 0.6 duplicates are suppressed. The
+    // 0.8 row [300,560,350,580] lies in the 640 canvas's padding but inside the 1280 one.
     expect(r.plates.map((p) => p.box)).toEqual([
       { xmin: 200, ymin: 400, xmax: 360, ymax: 460 },
-      { xmin: 133, ymin: 267, xmax: 240, ymax: 307 },
+      { xmin: 100, ymin: 200, xmax: 180, ymax: 230 },
+      { xmin: 300, ymin: 560, xmax: 350, ymax: 580 },
     ]);
     expect(r.plates[0]?.dscore).toBeCloseTo(0.9, 5);
   });
@@ -47,12 +49,12 @@ describe('pipeline on fake models', () => {
       { xmin: 100, ymin: 200, xmax: 180, ymax: 230 },
       { xmin: 300, ymin: 560, xmax: 350, ymax: 580 },
     ]);
-    // ... or from the 960 pass (scale 1.2) when upsampling is allowed.
+    // ... or from the 1280 pass (scale 1.6) when upsampling is allowed.
     const upsampling = await createInlineEngine({ modelsDir: writeFakeModels('7abc123'), upsampleSecondPass: true });
     expect((await upsampling.recognise(photo, opts())).plates.map((p) => p.box)).toEqual([
       { xmin: 125, ymin: 250, xmax: 225, ymax: 288 },
-      { xmin: 83, ymin: 167, xmax: 150, ymax: 192 },
-      { xmin: 250, ymin: 467, xmax: 292, ymax: 483 },
+      { xmin: 63, ymin: 125, xmax: 113, ymax: 144 },
+      { xmin: 188, ymin: 350, xmax: 219, ymax: 363 },
     ]);
   });
 
@@ -94,19 +96,20 @@ describe('pipeline on fake models', () => {
   it('redaction mode adds a full-resolution pass on a 1080p frame', async () => {
     const frame = await solidJpeg(1920, 1080);
     const boxes = (r: { plates: Array<{ box: unknown }> }) => r.plates.map((p) => p.box);
-    // The fake row [100,200,180,230] lands at x3 (640 pass), x2 (960) and x1 (1920); only the 1920 canvas
-    // (1920x1088) also holds the 0.8 row [300,560,350,580] that lies in the padding of the smaller ones.
+    // The fake rows land at x3 (640 pass), x1.5 (1280) and x1 (1920); the 0.8 row [300,560,350,580] lies in
+    // the 640 canvas's padding only.
     const redaction = boxes(await engine.recognise(frame, opts({ mode: 'redaction' })));
-    expect(redaction).toHaveLength(4);
+    expect(redaction).toHaveLength(5);
     expect(redaction).toEqual(
       expect.arrayContaining([
         { xmin: 300, ymin: 600, xmax: 540, ymax: 690 },
-        { xmin: 200, ymin: 400, xmax: 360, ymax: 460 },
+        { xmin: 150, ymin: 300, xmax: 270, ymax: 345 },
+        { xmin: 450, ymin: 840, xmax: 525, ymax: 870 },
         { xmin: 100, ymin: 200, xmax: 180, ymax: 230 },
         { xmin: 300, ymin: 560, xmax: 350, ymax: 580 },
       ]),
     );
-    expect(boxes(await engine.recognise(frame, opts()))).toHaveLength(2);
+    expect(boxes(await engine.recognise(frame, opts()))).toHaveLength(3);
   });
 
   it('fast mode maps boxes through the 416 letterbox and the shrink-on-load', async () => {
