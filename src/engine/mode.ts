@@ -16,6 +16,8 @@ export interface ModeSettings {
   maxDecodeSide: number;
   nms: NmsOptions;
   beamWidth: number;
+  /** OCR threshold when the request gives none. */
+  thresholdO: number;
 }
 
 /**
@@ -39,6 +41,13 @@ const SECOND_PASS_FACTOR = 2;
 function twoPasses(nativeSize: number): number[] {
   return [nativeSize, Math.round((nativeSize * SECOND_PASS_FACTOR) / DETECTOR_STRIDE) * DETECTOR_STRIDE];
 }
+/**
+ * Reads below this calibrated score are dropped unless the request sets threshold_o: right less than one time
+ * in ten, they are mostly not plates at all (badges, signs, a camera's timestamp) or plates too small to read.
+ * The vendor's documented default is 0.5-0.6; that would also drop the many reads between 0.1 and 0.5 that are
+ * right a third of the time. Redaction keeps every box (0): an unreadable plate still has to be blurred.
+ */
+const DEFAULT_THRESHOLD_O = 0.1;
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
 const REDACTION_THRESHOLD_FACTOR = 0.5;
 /**
@@ -63,6 +72,7 @@ export function modeSettings(
         maxDecodeSide: FAST_MAX_SIDE,
         nms: { ...DEFAULT_NMS, scoreThreshold: base },
         beamWidth: 12,
+        thresholdO: DEFAULT_THRESHOLD_O,
       };
     case 'redaction':
       return {
@@ -75,6 +85,7 @@ export function modeSettings(
           maxDetections: 100,
         },
         beamWidth: DEFAULT_BEAM.beamWidth,
+        thresholdO: 0,
       };
     default:
       return {
@@ -82,6 +93,7 @@ export function modeSettings(
         maxDecodeSide: REGULAR_MAX_SIDE,
         nms: { ...DEFAULT_NMS, scoreThreshold: base },
         beamWidth: DEFAULT_BEAM.beamWidth,
+        thresholdO: DEFAULT_THRESHOLD_O,
       };
   }
 }

@@ -25,8 +25,6 @@ export interface PipelineConfig {
   intraOpThreads: number;
   /** Decompression-bomb guard (width x height after decode header). */
   maxPixels: number;
-  /** OCR threshold when the request gives none: 0 keeps every read until scores are calibrated. */
-  defaultThresholdO: number;
   /** Level tilted plates before reading (deskew.ts). */
   deskew: boolean;
   /** Detector canvas rounded to the stride instead of square (letterbox.ts). */
@@ -38,7 +36,6 @@ export interface PipelineConfig {
 export const DEFAULT_PIPELINE_CONFIG: Omit<PipelineConfig, 'modelsDir'> = {
   intraOpThreads: 1,
   maxPixels: DEFAULT_MAX_PIXELS,
-  defaultThresholdO: 0,
   deskew: false,
   tightLetterbox: true,
   upsampleSecondPass: false,
@@ -92,7 +89,7 @@ export async function recogniseWith(
   const t3 = performance.now();
 
   const read = await readPlates(models, dets.map((d) => d.box), decoded.raw, decoded.toRaw, mode.beamWidth, config.deskew);
-  const thresholdO = options.thresholdO ?? config.defaultThresholdO;
+  const thresholdO = options.thresholdO ?? mode.thresholdO;
   const kept: Array<{ det: (typeof dets)[number]; ranked: Candidate[] }> = [];
   dets.forEach((detected, i) => {
     const zoom = read.zooms[i];

@@ -121,6 +121,21 @@ describe('pipeline on fake models', () => {
     expect(r.plates[0]?.box).toEqual({ xmin: Math.round(100 * s), ymin: Math.round(200 * (1080 / 234)), xmax: Math.round(180 * s), ymax: Math.round(230 * (1080 / 234)) });
   });
 
+  it('drops reads scoring under 0.1 unless threshold_o says otherwise, and keeps them in redaction', async () => {
+    // Each character at 0.55 in its frame: the whole plate comes out at about 0.55^7 = 0.015.
+    const unsure = await createInlineEngine({ modelsDir: writeFakeModels('7abc123', undefined, undefined, 0.55) });
+    try {
+      expect((await unsure.recognise(image, opts())).plates).toHaveLength(0);
+      expect((await unsure.recognise(image, opts({ mode: 'fast' }))).plates).toHaveLength(0);
+      const kept = await unsure.recognise(image, opts({ thresholdO: 0 }));
+      expect(kept.plates.map((p) => p.plate)).toEqual(['7abc123']);
+      expect(kept.plates[0]?.score).toBeLessThan(0.1);
+      expect((await unsure.recognise(image, opts({ mode: 'redaction' }))).plates).toHaveLength(1);
+    } finally {
+      await unsure.close();
+    }
+  });
+
   it('threshold_o drops reads below it', async () => {
     expect((await engine.recognise(image, opts({ thresholdO: 0.99 }))).plates).toHaveLength(0);
     expect((await engine.recognise(image, opts({ thresholdO: 0.1 }))).plates).toHaveLength(1);

@@ -32,13 +32,16 @@ const FAKE_ORIENTATION_PROBS = [0.15, 0.8, 0.05];
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** Frames spelling `text`, blank between characters; `doubt` puts mass on an alternative at one frame. */
-export function logitsFor(text: string, doubt?: { at: number; alt: string; p: number }): Float32Array {
+/**
+ * Frames spelling `text`, blank between characters; `doubt` puts mass on an alternative at one frame; `ink` is
+ * each character's probability in its frame (the rest is spread over the other classes).
+ */
+export function logitsFor(text: string, doubt?: { at: number; alt: string; p: number }, ink = 0.97): Float32Array {
   const frames: Array<Map<number, number>> = [];
   for (const [i, ch] of [...text].entries()) {
     const c = ALPHABET.indexOf(ch) + 1;
-    const f = new Map([[c, 0.97]]);
-    if (doubt && doubt.at === i) f.set(c, 0.97 - doubt.p).set(ALPHABET.indexOf(doubt.alt) + 1, doubt.p);
+    const f = new Map([[c, ink]]);
+    if (doubt && doubt.at === i) f.set(c, ink - doubt.p).set(ALPHABET.indexOf(doubt.alt) + 1, doubt.p);
     frames.push(f, new Map([[0, 0.97]]));
   }
   const out = new Float32Array(frames.length * 37);
@@ -53,10 +56,11 @@ export function writeFakeModels(
   readerText = '7abc123',
   doubt?: { at: number; alt: string; p: number },
   vehicles: number[][] = FAKE_VEHICLES,
+  ink = 0.97,
 ): string {
   const dir = mkdtempSync(join(tmpdir(), 'platewise-models-'));
   const det = constantModel('images', [1, 3, 'h', 'w'], 'detections', Float32Array.from(FAKE_DETECTIONS.flat()), [1, FAKE_DETECTIONS.length, 5]);
-  const logits = logitsFor(readerText, doubt);
+  const logits = logitsFor(readerText, doubt, ink);
   const reader = constantModel('images', ['b', 1, 64, 192], 'logits', logits, [1, logits.length / 37, 37]);
   const vdet = constantModel('images', [1, 3, 'h', 'w'], 'detections', Float32Array.from(vehicles.flat()), [1, vehicles.length, 5]);
   const attrs = constantOutputsModel('images', ['b', 3, 64, 64], [
