@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { AppError, InvalidImageError, PayloadTooLargeError } from '../errors.js';
 import type { AxisScale } from './box-map.js';
 import type { RawImage } from './crop.js';
-import { computeLetterbox, type Letterbox, packLetterboxTensor } from './letterbox.js';
+import { computeLetterbox, LETTERBOX_PAD, type Letterbox, packLetterboxTensor } from './letterbox.js';
+import { borrowFloat32 } from './tensor-pool.js';
 
 /** ~40 MP: above any camera the vendor's customers use, far below what exhausts a worker's memory. */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -148,8 +149,12 @@ export async function letterboxPixels(raw: RawImage, size: number, tight: boolea
   return out;
 }
 
-/** Resize the decoded pixels into the detector's letterboxed [3, H, W] tensor (square unless `tight`). */
+/**
+ * Resize the decoded pixels into the detector's letterboxed [3, H, W] tensor (square unless `tight`). The
+ * tensor is borrowed from this thread's pool: hand it back with returnFloat32 once the model has run.
+ */
 export async function buildDetectorInput(raw: RawImage, size: number, tight = false, cache?: ResizeCache): Promise<DetectorInput> {
   const { pixels, letterbox } = await letterboxPixels(raw, size, tight, cache);
-  return { tensor: packLetterboxTensor(pixels, letterbox, 3), letterbox };
+  const out = borrowFloat32(3 * letterbox.canvasWidth * letterbox.canvasHeight);
+  return { tensor: packLetterboxTensor(pixels, letterbox, 3, LETTERBOX_PAD, out), letterbox };
 }

@@ -11,6 +11,7 @@ import type { RawImage } from './crop.js';
 import { buildDetectorInput, type ResizeCache } from './decode.js';
 import { type Detection, type NmsOptions, nonMaxSuppression, parseDetections } from './nms.js';
 import { runSession } from './onnx-session.js';
+import { returnFloat32 } from './tensor-pool.js';
 import type { Box } from './types.js';
 
 export interface ImageDetection extends Detection {
@@ -40,7 +41,7 @@ export async function detectBoxes(
   for (const size of sizes) {
     const input = await buildDetectorInput(img.raw, size, tight, img.resized);
     const { canvasWidth: cw, canvasHeight: ch } = input.letterbox;
-    const out = await runSession(session, 'images', input.tensor, [1, 3, ch, cw], 'detections');
+    const out = await runSession(session, 'images', input.tensor, [1, 3, ch, cw], 'detections').finally(() => returnFloat32(input.tensor));
     ms += out.ms;
     const toTensor = composeScale(img.toRaw, input.letterbox);
     for (const d of parseDetections(out.data, nms.scoreThreshold, out.dims[2] ?? 5)) {

@@ -53,17 +53,19 @@ const UNIT = Float32Array.from({ length: 256 }, (_, i) => i / 255);
 /**
  * Pack already-resized interleaved pixels (`innerWidth` x `innerHeight`, `channels` 3 = RGB or 1 = grey)
  * into a planar float32 CHW tensor [3, canvasHeight, canvasWidth] in [0,1], padded with LETTERBOX_PAD.
+ * `out` may be a reused buffer with any contents: every element is written.
  */
 export function packLetterboxTensor(
   pixels: Uint8Array,
   lb: Letterbox,
   channels: 1 | 3 = 3,
   pad = LETTERBOX_PAD,
+  out: Float32Array = new Float32Array(3 * lb.canvasWidth * lb.canvasHeight),
 ): Float32Array {
   const { canvasWidth: cw, canvasHeight: ch, innerWidth: w, innerHeight: h } = lb;
   if (pixels.length < w * h * channels) throw new RangeError('letterbox: pixel buffer too small');
   const plane = cw * ch;
-  const out = new Float32Array(3 * plane);
+  if (out.length !== 3 * plane) throw new RangeError('letterbox: output buffer of the wrong size');
   // Only the padding needs the fill: the image area is written below.
   for (let c = 0; c < 3; c++) {
     const base = c * plane;
