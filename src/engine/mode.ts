@@ -44,8 +44,9 @@ function twoPasses(nativeSize: number): number[] {
 /**
  * Reads below this calibrated score are dropped unless the request sets threshold_o: right less than one time
  * in ten, they are mostly not plates at all (badges, signs, a camera's timestamp) or plates too small to read.
- * The vendor's documented default is 0.5-0.6; that would also drop the many reads between 0.1 and 0.5 that are
- * right a third of the time. Redaction keeps every box (0): an unreadable plate still has to be blurred.
+ * The vendor's documented default is 0.5-0.6; with calibrated scores that would also drop every read between 0.1
+ * and 0.5, which is right 10-50 % of the time and often worth a look. Redaction keeps every box (0): an
+ * unreadable plate still has to be blurred.
  */
 const DEFAULT_THRESHOLD_O = 0.1;
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
