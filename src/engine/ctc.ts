@@ -31,22 +31,28 @@ export function logSoftmaxFrames(frames: Float32Array, numClasses: number): Floa
   return out;
 }
 
+/** The most probable class of the frame starting at `offset`. */
+export function frameArgmax(logProbs: Float32Array, offset: number, numClasses: number): number {
+  let best = 0;
+  let bestLp = logProbs[offset] ?? NEG_INF;
+  for (let c = 1; c < numClasses; c++) {
+    const lp = logProbs[offset + c] ?? NEG_INF;
+    if (lp > bestLp) {
+      best = c;
+      bestLp = lp;
+    }
+  }
+  return best;
+}
+
 /** Best path decoding: argmax per frame, merge repeats, drop blanks. Score = probability of that path. */
 export function ctcGreedyDecode(logProbs: Float32Array, numClasses: number, alphabet = READER_ALPHABET): Candidate {
   let plate = '';
   let logp = 0;
   let prev = 0;
   for (let o = 0; o + numClasses <= logProbs.length; o += numClasses) {
-    let best = 0;
-    let bestLp = logProbs[o] ?? NEG_INF;
-    for (let c = 1; c < numClasses; c++) {
-      const lp = logProbs[o + c] ?? NEG_INF;
-      if (lp > bestLp) {
-        best = c;
-        bestLp = lp;
-      }
-    }
-    logp += bestLp;
+    const best = frameArgmax(logProbs, o, numClasses);
+    logp += logProbs[o + best] ?? NEG_INF;
     if (best !== 0 && best !== prev) plate += alphabet[best - 1] ?? '';
     prev = best;
   }

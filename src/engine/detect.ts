@@ -71,10 +71,13 @@ export function passSizes(sizes: readonly number[], longestSide: number, allowUp
   if (first === undefined) return [];
   if (second === undefined || longestSide <= first) return [first];
   const passes = [first];
+  let last = first;
   const add = (size: number): void => {
-    if (size >= (passes[passes.length - 1] ?? first) * MIN_SECOND_PASS_GAIN) passes.push(size);
+    if (size < last * MIN_SECOND_PASS_GAIN) return;
+    passes.push(size);
+    last = size;
   };
   add(allowUpsample ? second : Math.min(second, longestSide));
-  for (const size of more) add(Math.min(size, Math.max(longestSide, passes[passes.length - 1] ?? first)));
+  for (const size of more) add(Math.min(size, Math.max(longestSide, last)));
   return passes;
 }

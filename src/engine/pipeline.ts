@@ -13,7 +13,6 @@ import { type LoadedModels, loadModels } from './onnx-session.js';
 import { modeSettings } from './mode.js';
 import { readPlates } from './read.js';
 import { predictRegion } from './region-predict.js';
-import { applyZoom } from './refine.js';
 import { applyConstraints, compileTextFormats, loadRegionCatalog, type RegionCatalog, resolveHints } from './regions.js';
 import type { Candidate, EngineResult, PlateRead, RecogniseOptions, Vehicle } from './types.js';
 import { describeVehicles, findVehicles } from './vehicles.js';
@@ -92,9 +91,9 @@ export async function recogniseWith(
   const thresholdO = options.thresholdO ?? mode.thresholdO;
   const kept: Array<{ det: (typeof dets)[number]; ranked: Candidate[] }> = [];
   dets.forEach((detected, i) => {
-    const zoom = read.zooms[i];
+    const reboxed = read.reboxed[i];
     // A re-crop that read better is where the plate is: report that box.
-    const d = zoom ? { ...detected, imageBox: roundBox(clampBox(applyZoom(detected.box, zoom), decoded.width, decoded.height)) } : detected;
+    const d = reboxed ? { ...detected, imageBox: roundBox(clampBox(reboxed, decoded.width, decoded.height)) } : detected;
     const ranked = applyConstraints(read.candidates[i] ?? [], { regions: hinted, textFormats }, options.regionStrict);
     const top = ranked?.[0];
     if (ranked && top && top.score >= thresholdO) kept.push({ det: d, ranked });

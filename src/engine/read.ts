@@ -8,7 +8,7 @@ import { cropToReaderTensor, type RawImage } from './crop.js';
 import { ctcBeamSearch, logSoftmaxFrames, READER_ALPHABET } from './ctc.js';
 import { estimateSkew } from './deskew.js';
 import { type LoadedModels, runSession } from './onnx-session.js';
-import { applyZoom, textColumns, type Zoom, zoomToText } from './refine.js';
+import { applyZoom, textColumns, zoomToText } from './refine.js';
 import type { Box, Candidate } from './types.js';
 
 /** Reader input geometry from the contract, overridable by the manifest. */
@@ -21,8 +21,8 @@ export const READER_LANES = 2;
 
 export interface PlateReads {
   candidates: Candidate[][];
-  /** Per detection, the re-crop that gave the kept read, or null when the detector's box did. */
-  zooms: Array<Zoom | null>;
+  /** Per detection, the box (upload coordinates) of the re-crop that gave the kept read, or null when the detector's box did. */
+  reboxed: Array<Box | null>;
   ms: number;
 }
 
@@ -62,7 +62,7 @@ export async function readPlates(
   beamWidth: number,
   deskew: boolean,
 ): Promise<PlateReads> {
-  if (boxes.length === 0) return { candidates: [], zooms: [], ms: 0 };
+  if (boxes.length === 0) return { candidates: [], reboxed: [], ms: 0 };
   const m = models.manifest['plate-reader'];
   const alphabet = (m.output?.alphabet ?? READER_ALPHABET).toLowerCase();
   const decode = (frames: Float32Array, classes: number): Candidate[] => {
@@ -71,19 +71,19 @@ export async function readPlates(
   };
   const first = await readCrops(models, boxes, raw, toRaw, deskew);
   const candidates = first.frames.map((f) => decode(f, first.classes));
-  const columns = Math.floor((first.frames[0]?.length ?? 0) / first.classes / READER_LANES);
-  const zooms = first.frames.map((f) => {
+  const reboxed = first.frames.map((f, i): Box | null => {
     const text = textColumns(f, first.classes, READER_LANES);
-    return text ? zoomToText(text, columns, m.crop_margin, m.text_span) : null;
+    const zoom = text ? zoomToText(text, m.crop_margin, m.text_span) : null;
+    return zoom ? applyZoom(boxes[i] as Box, zoom) : null;
   });
-  const again = zooms.flatMap((z, i) => (z ? [i] : []));
-  if (again.length === 0) return { candidates, zooms, ms: first.ms };
-  const second = await readCrops(models, again.map((i) => applyZoom(boxes[i] as Box, zooms[i] as Zoom)), raw, toRaw, deskew);
+  const again = reboxed.flatMap((b, i) => (b ? [i] : []));
+  if (again.length === 0) return { candidates, reboxed, ms: first.ms };
+  const second = await readCrops(models, again.map((i) => reboxed[i] as Box), raw, toRaw, deskew);
   again.forEach((i, k) => {
     const reread = decode(second.frames[k] as Float32Array, second.classes);
     if ((reread[0]?.score ?? 0) > (candidates[i]?.[0]?.score ?? 0)) candidates[i] = reread;
-    else zooms[i] = null;
+    else reboxed[i] = null;
   });
-  return { candidates, zooms, ms: first.ms + second.ms };
+  return { candidates, reboxed, ms: first.ms + second.ms };
 }
 

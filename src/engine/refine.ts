@@ -6,6 +6,7 @@
  * well-boxed plate, we re-crop around them at the usual scale and read again; the caller keeps whichever
  * read is more confident.
  */
+import { frameArgmax } from './ctc.js';
 import type { Box } from './types.js';
 
 /**
@@ -21,6 +22,8 @@ const MIN_SPAN = 3;
 export interface TextColumns {
   first: number;
   last: number;
+  /** Columns across the crop (frames per lane). */
+  columns: number;
 }
 
 /**
@@ -33,15 +36,12 @@ export function textColumns(logProbs: Float32Array, classes: number, lanes: numb
   let first = Number.POSITIVE_INFINITY;
   let last = -1;
   for (let s = 0; s < columns * lanes; s++) {
-    const o = s * classes;
-    let best = 0;
-    for (let c = 1; c < classes; c++) if ((logProbs[o + c] ?? 0) > (logProbs[o + best] ?? 0)) best = c;
-    if (best === 0) continue;
+    if (frameArgmax(logProbs, s * classes, classes) === 0) continue;
     const col = s % columns;
     first = Math.min(first, col);
     last = Math.max(last, col);
   }
-  return last < 0 ? null : { first, last };
+  return last < 0 ? null : { first, last, columns };
 }
 
 /** Where to look again, relative to the box: centre shift as a fraction of its width, and size factors. */
@@ -55,12 +55,12 @@ export interface Zoom {
  * The zoom that would bring the characters to their usual span (`wellBoxed` columns), or null when the box
  * already fits. `margin` is the crop margin the reader was given (the crop is the box widened by it per side).
  */
-export function zoomToText(text: TextColumns, columns: number, margin: number, wellBoxed = WELL_BOXED_SPAN): Zoom | null {
+export function zoomToText(text: TextColumns, margin: number, wellBoxed = WELL_BOXED_SPAN): Zoom | null {
   const span = text.last - text.first;
   if (span < MIN_SPAN) return null;
   const scaleX = span / wellBoxed;
   if (1 / scaleX < MIN_ZOOM) return null;
-  const centre = (text.first + text.last + 1) / 2 / columns;
+  const centre = (text.first + text.last + 1) / 2 / text.columns;
   // The height is less wrong than the width (recesses and frames are wider than plates, not much taller), and
   // the reader gives no vertical position, so the height shrinks less and stays centred.
   return { shiftX: (centre - 0.5) * (1 + 2 * margin), scaleX, scaleY: Math.sqrt(scaleX) };

@@ -17,13 +17,13 @@ function frames(columns: number, lanes: number, ink: Array<[frame: number, cls: 
 
 describe('textColumns', () => {
   it('finds the first and last column that emits a character', () => {
-    expect(textColumns(frames(24, 2, [[8, 5], [10, 6], [14, 7]]), CLASSES, 2)).toEqual({ first: 8, last: 14 });
+    expect(textColumns(frames(24, 2, [[8, 5], [10, 6], [14, 7]]), CLASSES, 2)).toEqual({ first: 8, last: 14, columns: 24 });
   });
 
   it('folds the bottom lane of a two-row plate onto the same columns', () => {
     // Top row at columns 6..12, bottom row at frames 24+4 .. 24+18.
     const lp = frames(24, 2, [[6, 1], [12, 2], [28, 3], [42, 4]]);
-    expect(textColumns(lp, CLASSES, 2)).toEqual({ first: 4, last: 18 });
+    expect(textColumns(lp, CLASSES, 2)).toEqual({ first: 4, last: 18, columns: 24 });
   });
 
   it('is null when nothing but blank is emitted', () => {
@@ -33,13 +33,13 @@ describe('textColumns', () => {
 
 describe('zoomToText', () => {
   it('leaves a well-boxed plate alone', () => {
-    expect(zoomToText({ first: 4, last: 4 + WELL_BOXED_SPAN }, 24, 0.06)).toBeNull();
+    expect(zoomToText({ first: 4, last: 4 + WELL_BOXED_SPAN, columns: 24 }, 0.06)).toBeNull();
     // A little loose (x1.3) is within what the reader was trained on.
-    expect(zoomToText({ first: 6, last: 6 + Math.round(WELL_BOXED_SPAN / 1.3) }, 24, 0.06)).toBeNull();
+    expect(zoomToText({ first: 6, last: 6 + Math.round(WELL_BOXED_SPAN / 1.3), columns: 24 }, 0.06)).toBeNull();
   });
 
   it('zooms on characters that fill half the usual span, centred on them', () => {
-    const z = zoomToText({ first: 10, last: 18 }, 24, 0.06);
+    const z = zoomToText({ first: 10, last: 18, columns: 24 }, 0.06);
     expect(z).not.toBeNull();
     expect(z?.scaleX).toBeCloseTo(0.5, 6);
     expect(z?.scaleY).toBeCloseTo(Math.SQRT1_2, 6);
@@ -48,7 +48,7 @@ describe('zoomToText', () => {
   });
 
   it('does not locate a plate by one or two characters', () => {
-    expect(zoomToText({ first: 11, last: 12 }, 24, 0.06)).toBeNull();
+    expect(zoomToText({ first: 11, last: 12, columns: 24 }, 0.06)).toBeNull();
   });
 });
 
