@@ -14,9 +14,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { DATASETS } from './datasets.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const PHOTOS = path.resolve(ROOT, '../shared/datasets/openalpr-endtoend-dev');
+const PHOTOS = path.join(DATASETS, 'openalpr-endtoend-dev');
 const SIZES: Array<[number, number]> = [[800, 600], [1280, 720], [1920, 1080]];
 const CALLS = Number(process.env.BENCH_CALLS ?? 50);
 const WARMUP = 4;

@@ -16,7 +16,7 @@ import { type Calibration, calibrateScore, logit } from '../src/engine/calibrati
 import { DEFAULT_MAX_PIXELS, decodeImage } from '../src/engine/decode.js';
 import { detectBoxes, passSizes } from '../src/engine/detect.js';
 import { modeSettings } from '../src/engine/mode.js';
-import { DEFAULT_MODELS_DIR, loadModels } from '../src/engine/onnx-session.js';
+import { DEFAULT_MODELS_DIR, loadModels, releaseModels } from '../src/engine/onnx-session.js';
 import type { Box } from '../src/engine/types.js';
 import { setManifestField } from './manifest-field.js';
 import { reliability, type Scored } from './reliability.js';
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   if (flag === '--write') {
     console.log(`written to ${setManifestField('plate-detector', 'calibration', cal)}`);
   }
-  for (const s of [models.detector, models.reader, models.vehicleDetector, models.vehicleAttributes]) await s.release();
+  await releaseModels(models);
 }
 
 main().catch((e: unknown) => {

@@ -12,12 +12,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_MAX_PIXELS, decodeImage } from '../src/engine/decode.js';
-import { DEFAULT_MODELS_DIR, loadModels } from '../src/engine/onnx-session.js';
+import { DEFAULT_MODELS_DIR, loadModels, releaseModels } from '../src/engine/onnx-session.js';
 import { READER_LANES, readCrops } from '../src/engine/read.js';
 import { textColumns } from '../src/engine/refine.js';
+import { DATASETS } from './datasets.js';
 import { setManifestField } from './manifest-field.js';
 
-const DATA = join(import.meta.dirname, '../../shared/datasets');
 const SETS = ['us-plate-crops', 'br-plate-crops'];
 /** Crops per set: enough for a stable median, quick to run. */
 const PER_SET = 400;
@@ -30,11 +30,11 @@ async function main(): Promise<void> {
   const models = await loadModels(DEFAULT_MODELS_DIR, { intraOpNumThreads: 1 });
   const spans: number[] = [];
   for (const set of SETS) {
-    const rows = readFileSync(join(DATA, set, 'labels.csv'), 'utf8').trim().split('\n').slice(1);
+    const rows = readFileSync(join(DATASETS, set, 'labels.csv'), 'utf8').trim().split('\n').slice(1);
     const mine: number[] = [];
     for (const row of rows.slice(0, PER_SET)) {
       const file = row.split(',')[0] ?? '';
-      const decoded = await decodeImage(readFileSync(join(DATA, set, 'images', file)), { maxPixels: DEFAULT_MAX_PIXELS, maxSide: Number.POSITIVE_INFINITY });
+      const decoded = await decodeImage(readFileSync(join(DATASETS, set, 'images', file)), { maxPixels: DEFAULT_MAX_PIXELS, maxSide: Number.POSITIVE_INFINITY });
       const whole = { xmin: 0, ymin: 0, xmax: decoded.width, ymax: decoded.height };
       const read = await readCrops(models, [whole], decoded.raw, decoded.toRaw, false);
       const text = textColumns(read.frames[0] ?? new Float32Array(), read.classes, READER_LANES);
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const median = quantile(spans, 0.5);
   console.log(`all: n ${spans.length}, median span ${median} columns`);
   if (process.argv.includes('--write')) console.log(`written to ${setManifestField('plate-reader', 'text_span', median)}`);
-  for (const s of [models.detector, models.reader, models.vehicleDetector, models.vehicleAttributes]) await s.release();
+  await releaseModels(models);
 }
 
 main().catch((e: unknown) => {

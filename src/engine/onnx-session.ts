@@ -114,6 +114,12 @@ export function loadModels(modelsDir: string, opts: SessionOptions): Promise<Loa
   return p;
 }
 
+/** Release every session of models from loadModels, and forget them, for a process done with them. */
+export async function releaseModels(models: LoadedModels): Promise<void> {
+  for (const [key, p] of loaded) if ((await p.catch(() => undefined)) === models) loaded.delete(key);
+  for (const s of [models.detector, models.reader, models.vehicleDetector, models.vehicleAttributes]) await s.release();
+}
+
 export interface SessionOutput {
   data: Float32Array;
   dims: readonly number[];
