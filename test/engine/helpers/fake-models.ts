@@ -32,6 +32,9 @@ const FAKE_ORIENTATION_PROBS = [0.15, 0.8, 0.05];
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
+/** The digest the manifest records for a model file. */
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
 /**
  * Frames spelling `text`, blank between characters; `doubt` puts mass on an alternative at one frame; `ink` is
  * each character's probability in its frame (the rest is spread over the other classes).
@@ -67,7 +70,6 @@ export function writeFakeModels(
     { name: 'type', constant: Float32Array.from(FAKE_TYPE_PROBS), dims: [1, FAKE_TYPE_PROBS.length] },
     { name: 'orientation', constant: Float32Array.from(FAKE_ORIENTATION_PROBS), dims: [1, FAKE_ORIENTATION_PROBS.length] },
   ]);
-  const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
   writeFileSync(join(dir, 'det.onnx'), det);
   writeFileSync(join(dir, 'read.onnx'), reader);
   writeFileSync(join(dir, 'vdet.onnx'), vdet);
@@ -108,7 +110,7 @@ export function trainedModelsWithDetector(modelsDir: string, rows: number[][]): 
   const detector = manifest['plate-detector'];
   if (!detector) throw new Error('no plate-detector in the manifest');
   detector.file = 'fake-detector.onnx';
-  detector.sha256 = createHash('sha256').update(det).digest('hex');
+  detector.sha256 = sha(det);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return dir;
 }
