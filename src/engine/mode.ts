@@ -8,6 +8,7 @@ import { DEFAULT_BEAM } from './ctc.js';
 import { DETECTOR_STRIDE } from './letterbox.js';
 import { DEFAULT_NMS, type NmsOptions } from './nms.js';
 import type { Mode } from './types.js';
+import { READ_VIEWS } from './views.js';
 
 export interface ModeSettings {
   /** Letterbox sizes of the detection passes (detect.ts); the first is the native one. */
@@ -16,6 +17,8 @@ export interface ModeSettings {
   maxDecodeSide: number;
   nms: NmsOptions;
   beamWidth: number;
+  /** Box scale factors each plate is read at, averaged (views.ts); fast reads the detector's box only. */
+  readViews: readonly number[];
   /** OCR threshold when the request gives none. */
   thresholdO: number;
 }
@@ -73,6 +76,7 @@ export function modeSettings(
         maxDecodeSide: FAST_MAX_SIDE,
         nms: { ...DEFAULT_NMS, scoreThreshold: base },
         beamWidth: 12,
+        readViews: [1],
         thresholdO: DEFAULT_THRESHOLD_O,
       };
     case 'redaction':
@@ -86,6 +90,7 @@ export function modeSettings(
           maxDetections: 100,
         },
         beamWidth: DEFAULT_BEAM.beamWidth,
+        readViews: READ_VIEWS,
         thresholdO: 0,
       };
     default:
@@ -94,6 +99,7 @@ export function modeSettings(
         maxDecodeSide: REGULAR_MAX_SIDE,
         nms: { ...DEFAULT_NMS, scoreThreshold: base },
         beamWidth: DEFAULT_BEAM.beamWidth,
+        readViews: READ_VIEWS,
         thresholdO: DEFAULT_THRESHOLD_O,
       };
   }

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Write an end-to-end validation set in openalpr format (COUNTRY/IMAGE + IMAGE-STEM.txt) from the reader's
+held-out real crops (train.py load_real: us_val, br_val), so engine-level choices (test-time reading, re-ranking,
+thresholds) are decided on photos the models never trained on and that are not the dev set we report.
+
+Each held-out crop is pasted, in colour, as a distant plate (55-140 px wide, small rotation and perspective,
+optional dark bumper surround) into a plate-free background photo upscaled to 1280x720; the whole frame then
+gets mild blur and JPEG at a camera's quality. The box written is the plate's axis-aligned box.
+
+    /usr/bin/python3 models/train/reader/export_e2e_val.py OUT_DIR [--per-crop 2]
+"""
+import argparse
+import glob
+import math
+import os
+import sys
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import train  # noqa: E402
+
+FRAME_W, FRAME_H = 1280, 720
+PLATE_PX = (55, 140)
+
+
+def paste(frame, plate, rng):
+    ph, pw = plate.shape[:2]
+    w = float(np.exp(rng.uniform(math.log(PLATE_PX[0]), math.log(PLATE_PX[1]))))
+    h = w * ph / pw
+    cx = rng.uniform(w, FRAME_W - w)
+    cy = rng.uniform(FRAME_H * 0.35, FRAME_H - 2 * h)
+    base = np.float32([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
+    base += rng.normal(0, 0.025, (4, 2)).astype(np.float32) * np.float32([w, h])
+    a = math.radians(rng.normal(0, 3))
+    rot = np.float32([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    dst = base @ rot.T + np.float32([cx, cy])
+    src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
+    m = cv2.getPerspectiveTransform(src, dst)
+    out = frame.astype(np.float32)
+    mask = cv2.warpPerspective(np.ones((ph, pw), np.float32), m, (FRAME_W, FRAME_H), flags=cv2.INTER_LINEAR)[..., None]
+    if rng.rand() < 0.5:
+        k = max(3, int(0.25 * h) | 1)
+        surround = cv2.dilate(mask, np.ones((k, k), np.uint8))[..., None]
+        out = out * (1 - surround * 0.7) + surround * 0.7 * rng.uniform(10, 70)
+    warped = cv2.warpPerspective(plate.astype(np.float32), m, (FRAME_W, FRAME_H), flags=cv2.INTER_AREA)
+    light = rng.uniform(0.6, 1.05)
+    out = out * (1 - mask) + warped * light * mask
+    x0, y0 = dst.min(0)
+    x1, y1 = dst.max(0)
+    return out, (int(round(x0)), int(round(y0)), int(round(x1 - x0)), int(round(y1 - y0)))
+
+
+def camera(img, rng):
+    img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 1.0))
+    img = img + rng.normal(0, rng.uniform(1, 5), img.shape).astype(np.float32)
+    return np.clip(img, 0, 255).astype(np.uint8), int(rng.uniform(55, 90))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--per-crop", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=50_000)
+    args = ap.parse_args()
+    real = train.load_real()
+    bgs = sorted(glob.glob(os.path.join(train.DATA, "backgrounds/images/*.jpg")))
+    n = 0
+    for country, key, folder in (("us", "us_val", "us-plate-crops"), ("br", "br_val", "br-plate-crops")):
+        os.makedirs(os.path.join(args.out, country), exist_ok=True)
+        for i, (_, label, file) in enumerate(real[key]):
+            plate = cv2.imread(os.path.join(train.DATA, folder, "images", file), cv2.IMREAD_COLOR)
+            for k in range(args.per_crop):
+                rng = np.random.RandomState(args.seed + 97 * i + k + (0 if country == "us" else 10_000_000))
+                bg = cv2.imread(bgs[rng.randint(len(bgs))], cv2.IMREAD_COLOR)
+                frame = cv2.resize(bg, (FRAME_W, FRAME_H), interpolation=cv2.INTER_LINEAR)
+                img, (x, y, w, h) = paste(frame, plate, rng)
+                img, quality = camera(img, rng)
+                stem = f"{country}-{i:03d}-{k}"
+                cv2.imwrite(os.path.join(args.out, country, stem + ".jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+                with open(os.path.join(args.out, country, stem + ".txt"), "w") as f:
+                    f.write(f"{stem}.jpg\t{x}\t{y}\t{w}\t{h}\t{label}\n")
+                n += 1
+    print(f"{n} images -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
