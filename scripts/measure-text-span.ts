@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_MAX_PIXELS, decodeImage } from '../src/engine/decode.js';
 import { DEFAULT_MODELS_DIR, loadModels, releaseModels } from '../src/engine/onnx-session.js';
-import { READER_LANES, readCrops } from '../src/engine/read.js';
+import { plateCrops, READER_LANES, readCrops } from '../src/engine/read.js';
 import { textColumns } from '../src/engine/refine.js';
 import { DATASETS } from './datasets.js';
 import { setManifestField } from './manifest-field.js';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
       const file = row.split(',')[0] ?? '';
       const decoded = await decodeImage(readFileSync(join(DATASETS, set, 'images', file)), { maxPixels: DEFAULT_MAX_PIXELS, maxSide: Number.POSITIVE_INFINITY });
       const whole = { xmin: 0, ymin: 0, xmax: decoded.width, ymax: decoded.height };
-      const read = await readCrops(models, [whole], decoded.raw, decoded.toRaw, false);
+      const read = await readCrops(models, plateCrops(models, [whole], decoded.raw, decoded.toRaw, false), decoded.raw);
       const text = textColumns(read.frames[0]?.[0] ?? new Float32Array(), read.classes, READER_LANES);
       if (text) mine.push(text.last - text.first);
     }

@@ -70,9 +70,14 @@ export interface BeamOptions {
 export const DEFAULT_BEAM: BeamOptions = { beamWidth: 24, topK: 10, pruneLogProb: Math.log(1e-4) };
 
 interface Beam {
+  prefix: string;
   /** log P(prefix, path ends in blank) and log P(prefix, path ends in its last character). */
   pb: number;
   pnb: number;
+  /** Class of the prefix's final character (0 for the empty prefix). */
+  last: number;
+  /** logAdd(pb, pnb), settled once the frame is done. */
+  total: number;
 }
 
 /**
@@ -87,40 +92,42 @@ export function ctcBeamSearch(
   alphabet = READER_ALPHABET,
 ): Candidate[] {
   const { beamWidth, topK, pruneLogProb } = { ...DEFAULT_BEAM, ...options };
-  // Prefixes are keyed by their text; `last` caches the class of the final character.
-  let beams = new Map<string, Beam & { last: number }>([['', { pb: 0, pnb: NEG_INF, last: 0 }]]);
+  let beams: Beam[] = [{ prefix: '', pb: 0, pnb: NEG_INF, last: 0, total: 0 }];
+  // The characters worth extending by in the current frame: the same for every beam, so found once per frame.
+  const live: number[] = [];
   for (let o = 0; o + numClasses <= logProbs.length; o += numClasses) {
-    const next = new Map<string, Beam & { last: number }>();
-    const at = (key: string, last: number): Beam & { last: number } => {
-      let b = next.get(key);
+    live.length = 0;
+    for (let c = 1; c < numClasses; c++) if ((logProbs[o + c] ?? NEG_INF) >= pruneLogProb) live.push(c);
+    const next = new Map<string, Beam>();
+    const at = (prefix: string, last: number): Beam => {
+      let b = next.get(prefix);
       if (!b) {
-        b = { pb: NEG_INF, pnb: NEG_INF, last };
-        next.set(key, b);
+        b = { prefix, pb: NEG_INF, pnb: NEG_INF, last, total: NEG_INF };
+        next.set(prefix, b);
       }
       return b;
     };
     const blank = logProbs[o] ?? NEG_INF;
-    for (const [prefix, b] of beams) {
-      const total = logAdd(b.pb, b.pnb);
-      const same = at(prefix, b.last);
-      same.pb = logAdd(same.pb, total + blank);
+    for (const b of beams) {
+      const same = at(b.prefix, b.last);
+      same.pb = logAdd(same.pb, b.total + blank);
       // Repeating the last character without a blank in between collapses into the same prefix.
       if (b.last !== 0) same.pnb = logAdd(same.pnb, b.pnb + (logProbs[o + b.last] ?? NEG_INF));
-      for (let c = 1; c < numClasses; c++) {
-        const lp = logProbs[o + c] ?? NEG_INF;
-        if (lp < pruneLogProb) continue;
-        const ext = at(prefix + (alphabet[c - 1] ?? '?'), c);
+      for (const c of live) {
+        const ext = at(b.prefix + (alphabet[c - 1] ?? '?'), c);
         // A doubled character ("aa") needs a blank between its two runs.
-        ext.pnb = logAdd(ext.pnb, (c === b.last ? b.pb : total) + lp);
+        ext.pnb = logAdd(ext.pnb, (c === b.last ? b.pb : b.total) + (logProbs[o + c] ?? NEG_INF));
       }
     }
-    beams = new Map(
-      [...next.entries()].sort((x, y) => logAdd(y[1].pb, y[1].pnb) - logAdd(x[1].pb, x[1].pnb)).slice(0, beamWidth),
-    );
+    const ranked = [...next.values()];
+    for (const b of ranked) b.total = logAdd(b.pb, b.pnb);
+    // A stable sort: ties keep the order the prefixes were first reached in.
+    ranked.sort((x, y) => y.total - x.total);
+    beams = ranked.length > beamWidth ? ranked.slice(0, beamWidth) : ranked;
   }
   const out: Candidate[] = [];
-  for (const [plate, b] of beams) {
-    const score = Math.min(1, Math.exp(logAdd(b.pb, b.pnb)));
+  for (const { prefix: plate, total } of beams) {
+    const score = Math.min(1, Math.exp(total));
     // Impossible prefixes (e.g. a doubled letter with no frame left for the blank) carry probability 0.
     if (plate === '' || !(score > 0)) continue;
     out.push({ plate, score });

@@ -10,7 +10,7 @@ import { estimateSkew } from './deskew.js';
 import { type LoadedModels, runSession } from './onnx-session.js';
 import { applyZoom, textColumns, zoomToText } from './refine.js';
 import type { Box, Candidate } from './types.js';
-import { fuseViews } from './views.js';
+import { fuseViews, SURE_READ } from './views.js';
 
 /** Reader input geometry from the contract, overridable by the manifest. */
 const READER_HEIGHT = 64;
@@ -27,36 +27,47 @@ export interface PlateReads {
   ms: number;
 }
 
+/** A plate to crop: its box in the decoded pixels and the tilt to level it by (radians, deskew.ts). */
+export interface PlateCrop {
+  box: Box;
+  angle: number;
+}
+
+/** Each box (upload coordinates) in decoded pixels, with its tilt estimated when `deskew` asks for it. */
+export function plateCrops(models: LoadedModels, boxes: Box[], raw: RawImage, toRaw: AxisScale, deskew: boolean): PlateCrop[] {
+  const margin = models.manifest['plate-reader'].crop_margin;
+  return boxes.map((b) => {
+    const box = scaleBox(b, toRaw);
+    return { box, angle: deskew ? estimateSkew(raw, box, margin) : 0 };
+  });
+}
+
 /**
- * Crop each box (upload coordinates) in every view (box scale factors; the tilt is estimated once per box),
- * read the batch, and return per box and view the per-frame log-probabilities, box-major.
+ * Crop each plate in every view (box scale factors), read the batch, and return per plate and view the
+ * per-frame log-probabilities.
  */
 export async function readCrops(
   models: LoadedModels,
-  boxes: Box[],
+  crops: PlateCrop[],
   raw: RawImage,
-  toRaw: AxisScale,
-  deskew: boolean,
   views: readonly number[] = [1],
 ): Promise<{ frames: Float32Array[][]; classes: number; ms: number }> {
   const m = models.manifest['plate-reader'];
   const h = m.input?.height ?? READER_HEIGHT;
   const w = m.input?.width ?? READER_WIDTH;
   const size = { width: w, height: h, margin: m.crop_margin };
-  const batch = new Float32Array(boxes.length * views.length * h * w);
-  boxes.forEach((b, i) => {
-    const box = scaleBox(b, toRaw);
-    const angle = deskew ? estimateSkew(raw, box, m.crop_margin) : 0;
+  const batch = new Float32Array(crops.length * views.length * h * w);
+  crops.forEach(({ box, angle }, i) => {
     views.forEach((v, k) => {
       const view = v === 1 ? box : applyZoom(box, { shiftX: 0, scaleX: v, scaleY: v });
       cropToReaderTensor(raw, view, size, batch, (i * views.length + k) * h * w, angle);
     });
   });
-  const n = boxes.length * views.length;
+  const n = crops.length * views.length;
   const out = await runSession(models.reader, 'images', batch, [n, 1, h, w], 'logits');
   const classes = out.dims[2] ?? READER_CLASSES;
   const per = (out.dims[1] ?? 0) * classes;
-  const frames = boxes.map((_, i) =>
+  const frames = crops.map((_, i) =>
     views.map((_, k) => {
       const at = (i * views.length + k) * per;
       return logSoftmaxFrames(out.data.subarray(at, at + per), classes);
@@ -66,8 +77,9 @@ export async function readCrops(
 }
 
 /**
- * Read every detection in `views`; where the characters fill too little of the detector's crop (refine.ts),
- * read a re-crop around them too and keep the more confident of the two reads.
+ * Read every detection: the detector's box, and where that read is unsure the other `views` too (views.ts;
+ * `views[0]` is the box itself). Where the characters fill too little of the detector's crop (refine.ts),
+ * read a re-crop around them the same way and keep the more confident of the two reads.
  */
 export async function readPlates(
   models: LoadedModels,
@@ -81,22 +93,33 @@ export async function readPlates(
   if (boxes.length === 0) return { candidates: [], reboxed: [], ms: 0 };
   const m = models.manifest['plate-reader'];
   const alphabet = (m.output?.alphabet ?? READER_ALPHABET).toLowerCase();
+  const decode = (frames: Float32Array, classes: number): Candidate[] => {
+    if (alphabet.length + 1 !== classes) throw new Error(`Reader emits ${classes} classes for a ${alphabet.length}-letter alphabet.`);
+    return ctcBeamSearch(frames, classes, { beamWidth }, alphabet);
+  };
+  // The detector's box first; the other views only where that read is unsure (views.ts).
   const read = async (which: Box[]) => {
-    const r = await readCrops(models, which, raw, toRaw, deskew, views);
-    if (alphabet.length + 1 !== r.classes) throw new Error(`Reader emits ${r.classes} classes for a ${alphabet.length}-letter alphabet.`);
-    const candidates = r.frames.map((perView) =>
-      fuseViews(
-        perView.map((f) => ctcBeamSearch(f, r.classes, { beamWidth }, alphabet)),
-        DEFAULT_BEAM.topK,
-      ),
-    );
-    return { candidates, frames: r.frames, classes: r.classes, ms: r.ms };
+    const crops = plateCrops(models, which, raw, toRaw, deskew);
+    const r = await readCrops(models, crops, raw);
+    const frames = r.frames.map((perView) => perView[0] as Float32Array);
+    const candidates = frames.map((f) => decode(f, r.classes));
+    const unsure = candidates.flatMap((c, i) => ((c[0]?.score ?? 0) < SURE_READ ? [i] : []));
+    let ms = r.ms;
+    if (views.length > 1 && unsure.length > 0) {
+      const more = await readCrops(models, unsure.map((i) => crops[i] as PlateCrop), raw, views.slice(1));
+      ms += more.ms;
+      unsure.forEach((i, k) => {
+        const lists = [candidates[i] ?? [], ...(more.frames[k] ?? []).map((f) => decode(f, more.classes))];
+        candidates[i] = fuseViews(lists, DEFAULT_BEAM.topK);
+      });
+    }
+    return { candidates, frames, classes: r.classes, ms };
   };
   const first = await read(boxes);
   const { candidates } = first;
   // Where the characters sit is read from the detector's own box, the first view.
   const reboxed = first.frames.map((perView, i): Box | null => {
-    const text = textColumns(perView[0] as Float32Array, first.classes, READER_LANES);
+    const text = textColumns(perView, first.classes, READER_LANES);
     const zoom = text ? zoomToText(text, m.crop_margin, m.text_span) : null;
     return zoom ? applyZoom(boxes[i] as Box, zoom) : null;
   });
