@@ -17,7 +17,7 @@ export interface ModeSettings {
   maxDecodeSide: number;
   nms: NmsOptions;
   beamWidth: number;
-  /** Box scale factors each plate is read at, averaged (views.ts); fast reads the detector's box only. */
+  /** Box scale factors each unsure plate is read at, averaged (views.ts). */
   readViews: readonly number[];
   /** OCR threshold when the request gives none. */
   thresholdO: number;
@@ -76,7 +76,7 @@ export function modeSettings(
         maxDecodeSide: FAST_MAX_SIDE,
         nms: { ...DEFAULT_NMS, scoreThreshold: base },
         beamWidth: 12,
-        readViews: [1],
+        readViews: READ_VIEWS,
         thresholdO: DEFAULT_THRESHOLD_O,
       };
     case 'redaction':

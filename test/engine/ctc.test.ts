@@ -79,6 +79,13 @@ describe('ctcBeamSearch', () => {
     expect(ctcBeamSearch(lp(frames), C, { topK: 10 }, AB)).toHaveLength(10);
   });
 
+  it('extends beams by at most maxLive characters per frame, the likeliest ones', () => {
+    // A flat frame: 'b' (0.35) beats 'a' (0.3); with one live character per frame 'a' is never proposed.
+    const m = lp([[0.35, 0.3, 0.35]]);
+    expect(ctcBeamSearch(m, C, { maxLive: 2, pruneLogProb: -Infinity }, AB).map((b) => b.plate)).toEqual(['b', 'a']);
+    expect(ctcBeamSearch(m, C, { maxLive: 1, pruneLogProb: -Infinity }, AB).map((b) => b.plate)).toEqual(['b']);
+  });
+
   it('logSoftmaxFrames turns raw logits into log-probabilities and leaves log-softmax alone', () => {
     const raw = Float32Array.of(2, 1, 0);
     const n = logSoftmaxFrames(raw, 3);
