@@ -8,7 +8,6 @@ import { DEFAULT_BEAM } from './ctc.js';
 import { DETECTOR_STRIDE } from './letterbox.js';
 import { DEFAULT_NMS, type NmsOptions } from './nms.js';
 import type { Mode } from './types.js';
-import { READ_VIEWS } from './views.js';
 
 export interface ModeSettings {
   /** Letterbox sizes of the detection passes (detect.ts); the first is the native one. */
@@ -17,8 +16,6 @@ export interface ModeSettings {
   maxDecodeSide: number;
   nms: NmsOptions;
   beamWidth: number;
-  /** Box scale factors each unsure plate is read at, averaged (views.ts). */
-  readViews: readonly number[];
   /** OCR threshold when the request gives none. */
   thresholdO: number;
 }
@@ -76,7 +73,6 @@ export function modeSettings(
         maxDecodeSide: FAST_MAX_SIDE,
         nms: { ...DEFAULT_NMS, scoreThreshold: base },
         beamWidth: 12,
-        readViews: READ_VIEWS,
         thresholdO: DEFAULT_THRESHOLD_O,
       };
     case 'redaction':
@@ -90,7 +86,6 @@ export function modeSettings(
           maxDetections: 100,
         },
         beamWidth: DEFAULT_BEAM.beamWidth,
-        readViews: READ_VIEWS,
         thresholdO: 0,
       };
     default:
@@ -99,7 +94,6 @@ export function modeSettings(
         maxDecodeSide: REGULAR_MAX_SIDE,
         nms: { ...DEFAULT_NMS, scoreThreshold: base },
         beamWidth: DEFAULT_BEAM.beamWidth,
-        readViews: READ_VIEWS,
         thresholdO: DEFAULT_THRESHOLD_O,
       };
   }

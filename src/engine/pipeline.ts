@@ -87,7 +87,7 @@ export async function recogniseWith(
     .filter((d) => options.detectionRule !== 'strict' || d.owner >= 0);
   const t3 = performance.now();
 
-  const read = await readPlates(models, dets.map((d) => d.box), decoded.raw, decoded.toRaw, mode.beamWidth, config.deskew, mode.readViews);
+  const read = await readPlates(models, dets.map((d) => d.box), decoded.raw, decoded.toRaw, mode.beamWidth, config.deskew);
   const thresholdO = options.thresholdO ?? mode.thresholdO;
   const kept: Array<{ det: (typeof dets)[number]; ranked: Candidate[] }> = [];
   dets.forEach((detected, i) => {

@@ -10,7 +10,7 @@ import { estimateSkew } from './deskew.js';
 import { type LoadedModels, runSession } from './onnx-session.js';
 import { applyZoom, textColumns, zoomToText } from './refine.js';
 import type { Box, Candidate } from './types.js';
-import { fuseViews, SURE_READ } from './views.js';
+import { fuseViews, READ_VIEWS, SURE_READ } from './views.js';
 
 /** Reader input geometry from the contract, overridable by the manifest. */
 const READER_HEIGHT = 64;
@@ -88,7 +88,7 @@ export async function readPlates(
   toRaw: AxisScale,
   beamWidth: number,
   deskew: boolean,
-  views: readonly number[] = [1],
+  views: readonly number[] = READ_VIEWS,
 ): Promise<PlateReads> {
   if (boxes.length === 0) return { candidates: [], reboxed: [], ms: 0 };
   const m = models.manifest['plate-reader'];

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modeSettings } from '../../src/engine/mode.js';
-import { fuseViews, READ_VIEWS } from '../../src/engine/views.js';
+import { fuseViews } from '../../src/engine/views.js';
 
 describe('fuseViews', () => {
   it('averages each plate over the views, counting a view that did not propose it as 0', () => {
@@ -40,13 +39,5 @@ describe('fuseViews', () => {
   it('passes a single view through unchanged', () => {
     const one = [{ plate: 'abc123', score: 0.9 }];
     expect(fuseViews([one], 10)).toEqual(one);
-  });
-});
-
-describe('read views per mode', () => {
-  const sizes = { default_size: 640, fast_size: 416 };
-  it('reads the detector box first, then its tighter and looser crops, in every mode', () => {
-    expect(READ_VIEWS[0]).toBe(1);
-    for (const mode of ['regular', 'fast', 'redaction'] as const) expect(modeSettings(mode, sizes, 0.5, undefined).readViews).toEqual(READ_VIEWS);
   });
 });
