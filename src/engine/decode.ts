@@ -6,8 +6,8 @@ import sharp from 'sharp';
 import { AppError, InvalidImageError, PayloadTooLargeError } from '../errors.js';
 import type { AxisScale } from './box-map.js';
 import type { RawImage } from './crop.js';
-import { computeLetterbox, LETTERBOX_PAD, type Letterbox, packLetterboxTensor } from './letterbox.js';
-import { borrowFloat32 } from './tensor-pool.js';
+import { computeLetterbox, type Letterbox, packLetterboxPixels } from './letterbox.js';
+import { borrowBytes, returnBytes } from './tensor-pool.js';
 
 /** ~40 MP: above any camera the vendor's customers use, far below what exhausts a worker's memory. */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -89,8 +89,11 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promi
 }
 
 export interface DetectorInput {
-  tensor: Float32Array;
+  /** The letterbox canvas, interleaved RGB bytes [canvasHeight, canvasWidth, 3]. */
+  pixels: Uint8Array;
   letterbox: Letterbox;
+  /** Call once the model has run: hands a pooled canvas back (tensor-pool.ts). */
+  release: () => void;
 }
 
 /** Decoded pixels resized to a letterbox's inner size (interleaved RGB). */
@@ -150,11 +153,14 @@ export async function letterboxPixels(raw: RawImage, size: number, tight: boolea
 }
 
 /**
- * Resize the decoded pixels into the detector's letterboxed [3, H, W] tensor (square unless `tight`). The
- * tensor is borrowed from this thread's pool: hand it back with returnFloat32 once the model has run.
+ * Resize the decoded pixels into the detector's letterbox canvas (square unless `tight`). A canvas with
+ * padding is borrowed from this thread's pool; one the resized image fills exactly is the image itself.
  */
 export async function buildDetectorInput(raw: RawImage, size: number, tight = false, cache?: ResizeCache): Promise<DetectorInput> {
   const { pixels, letterbox } = await letterboxPixels(raw, size, tight, cache);
-  const out = borrowFloat32(3 * letterbox.canvasWidth * letterbox.canvasHeight);
-  return { tensor: packLetterboxTensor(pixels, letterbox, 3, LETTERBOX_PAD, out), letterbox };
+  if (letterbox.innerWidth === letterbox.canvasWidth && letterbox.innerHeight === letterbox.canvasHeight) {
+    return { pixels, letterbox, release: () => {} };
+  }
+  const canvas = packLetterboxPixels(pixels, letterbox, undefined, borrowBytes(3 * letterbox.canvasWidth * letterbox.canvasHeight));
+  return { pixels: canvas, letterbox, release: () => returnBytes(canvas) };
 }

@@ -11,7 +11,6 @@ import type { RawImage } from './crop.js';
 import { buildDetectorInput, type ResizeCache } from './decode.js';
 import { type Detection, type NmsOptions, nonMaxSuppression, parseDetections } from './nms.js';
 import { runSession } from './onnx-session.js';
-import { returnFloat32 } from './tensor-pool.js';
 import type { Box } from './types.js';
 
 export interface ImageDetection extends Detection {
@@ -41,7 +40,7 @@ export async function detectBoxes(
   for (const size of sizes) {
     const input = await buildDetectorInput(img.raw, size, tight, img.resized);
     const { canvasWidth: cw, canvasHeight: ch } = input.letterbox;
-    const out = await runSession(session, 'images', input.tensor, [1, 3, ch, cw], 'detections').finally(() => returnFloat32(input.tensor));
+    const out = await runSession(session, 'pixels', input.pixels, [1, ch, cw, 3], 'detections').finally(input.release);
     ms += out.ms;
     const toTensor = composeScale(img.toRaw, input.letterbox);
     for (const d of parseDetections(out.data, nms.scoreThreshold, out.dims[2] ?? 5)) {

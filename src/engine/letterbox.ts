@@ -4,8 +4,8 @@
  * image coordinates a pure per-axis scale; the detector was trained the same way.
  */
 
-/** Grey fill the detector was trained with (value in [0,1]). */
-export const LETTERBOX_PAD = 0.5;
+/** Grey fill of the padding, as a byte (the detectors were trained with 0.5 grey; 128/255 is the nearest byte). */
+export const LETTERBOX_PAD = 128;
 
 export interface Letterbox {
   /** Longest side the image is fitted to. */
@@ -47,50 +47,29 @@ export function computeLetterbox(width: number, height: number, size: number, ti
   };
 }
 
-/** byte -> [0,1] float: a table lookup is cheaper than a multiply-and-convert per channel. */
-const UNIT = Float32Array.from({ length: 256 }, (_, i) => i / 255);
-
 /**
- * Pack already-resized interleaved pixels (`innerWidth` x `innerHeight`, `channels` 3 = RGB or 1 = grey)
- * into a planar float32 CHW tensor [3, canvasHeight, canvasWidth] in [0,1], padded with LETTERBOX_PAD.
- * `out` may be a reused buffer with any contents: every element is written.
+ * Lay already-resized interleaved RGB pixels (`innerWidth` x `innerHeight`) top-left into the letterbox canvas
+ * [canvasHeight, canvasWidth, 3], the detectors' raw-pixel input (their graphs convert to float themselves),
+ * and fill the rest with LETTERBOX_PAD. `out` may be a reused buffer with any contents: every byte is written.
  */
-export function packLetterboxTensor(
+export function packLetterboxPixels(
   pixels: Uint8Array,
   lb: Letterbox,
-  channels: 1 | 3 = 3,
   pad = LETTERBOX_PAD,
-  out: Float32Array = new Float32Array(3 * lb.canvasWidth * lb.canvasHeight),
-): Float32Array {
+  out: Uint8Array = new Uint8Array(3 * lb.canvasWidth * lb.canvasHeight),
+): Uint8Array {
   const { canvasWidth: cw, canvasHeight: ch, innerWidth: w, innerHeight: h } = lb;
-  if (pixels.length < w * h * channels) throw new RangeError('letterbox: pixel buffer too small');
-  const plane = cw * ch;
-  if (out.length !== 3 * plane) throw new RangeError('letterbox: output buffer of the wrong size');
-  // Only the padding needs the fill: the image area is written below.
-  for (let c = 0; c < 3; c++) {
-    const base = c * plane;
-    if (w < cw) for (let y = 0; y < h; y++) out.fill(pad, base + y * cw + w, base + (y + 1) * cw);
-    out.fill(pad, base + h * cw, base + plane);
-  }
-  const g = plane;
-  const b = 2 * plane;
-  for (let y = 0; y < h; y++) {
-    let src = y * w * channels;
-    const row = y * cw;
-    if (channels === 3) {
-      for (let o = row; o < row + w; o++, src += 3) {
-        out[o] = UNIT[pixels[src] as number] as number;
-        out[g + o] = UNIT[pixels[src + 1] as number] as number;
-        out[b + o] = UNIT[pixels[src + 2] as number] as number;
-      }
-    } else {
-      for (let o = row; o < row + w; o++, src++) {
-        const v = UNIT[pixels[src] as number] as number;
-        out[o] = v;
-        out[g + o] = v;
-        out[b + o] = v;
-      }
+  const row = 3 * w;
+  const canvasRow = 3 * cw;
+  if (pixels.length < row * h) throw new RangeError('letterbox: pixel buffer too small');
+  if (out.length !== canvasRow * ch) throw new RangeError('letterbox: output buffer of the wrong size');
+  if (w === cw) out.set(pixels.subarray(0, row * h));
+  else {
+    for (let y = 0; y < h; y++) {
+      out.set(pixels.subarray(y * row, (y + 1) * row), y * canvasRow);
+      out.fill(pad, y * canvasRow + row, (y + 1) * canvasRow);
     }
   }
+  out.fill(pad, h * canvasRow);
   return out;
 }

@@ -125,16 +125,20 @@ export interface SessionOutput {
   dims: readonly number[];
 }
 
-/** Run a session with one float32 input and return the named outputs with their dims and the time spent. */
+/**
+ * Run a session with one input (float32, or uint8 for the detectors' raw pixels) and return the named outputs
+ * with their dims and the time spent.
+ */
 export async function runSessionOutputs<K extends string>(
   session: ort.InferenceSession,
   inputName: string,
-  data: Float32Array,
+  data: Float32Array | Uint8Array,
   dims: readonly number[],
   outputNames: readonly K[],
 ): Promise<{ outputs: Record<K, SessionOutput>; ms: number }> {
   const t0 = performance.now();
-  const out = await session.run({ [inputName]: new ort.Tensor('float32', data, dims) });
+  const input = data instanceof Uint8Array ? new ort.Tensor('uint8', data, dims) : new ort.Tensor('float32', data, dims);
+  const out = await session.run({ [inputName]: input });
   const ms = performance.now() - t0;
   const outputs = {} as Record<K, SessionOutput>;
   for (const name of outputNames) {
@@ -145,11 +149,11 @@ export async function runSessionOutputs<K extends string>(
   return { outputs, ms };
 }
 
-/** Run a session with one float32 input and return the named output with its dims and the time spent. */
+/** runSessionOutputs for a single output. */
 export async function runSession(
   session: ort.InferenceSession,
   inputName: string,
-  data: Float32Array,
+  data: Float32Array | Uint8Array,
   dims: readonly number[],
   outputName: string,
 ): Promise<SessionOutput & { ms: number }> {

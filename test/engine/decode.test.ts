@@ -1,5 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { LETTERBOX_PAD } from '../../src/engine/letterbox.js';
+import { borrowBytes } from '../../src/engine/tensor-pool.js';
 import { buildDetectorInput, DEFAULT_MAX_PIXELS, decodeImage, halveRgb, letterboxPixels, type ResizeCache, shrinkFactor } from '../../src/engine/decode.js';
 import { InvalidImageError, PayloadTooLargeError } from '../../src/errors.js';
 import { corruptPng, noisyJpeg, pngDeclaring, solidJpeg } from './helpers/images.js';
@@ -69,13 +71,23 @@ describe('shrinkFactor', () => {
 });
 
 describe('buildDetectorInput', () => {
-  it('letterboxes the decoded pixels into a padded [3,S,S] tensor', async () => {
+  it('letterboxes the decoded pixels into a padded [S,S,3] canvas, pooled and handed back on release', async () => {
     const d = await decodeImage(await solidJpeg(200, 100), opts);
-    const { tensor, letterbox } = await buildDetectorInput(d.raw, 64);
-    expect(letterbox).toMatchObject({ innerWidth: 64, innerHeight: 32 });
-    expect(tensor.length).toBe(3 * 64 * 64);
-    expect(tensor[0]).toBeGreaterThan(0.7); // red channel of the image area
-    expect(tensor[64 * 40]).toBe(0.5); // below the image: padding
+    const input = await buildDetectorInput(d.raw, 64);
+    expect(input.letterbox).toMatchObject({ innerWidth: 64, innerHeight: 32 });
+    expect(input.pixels.length).toBe(3 * 64 * 64);
+    expect(input.pixels[0]).toBeGreaterThan(180); // red channel of the image area
+    expect(input.pixels[3 * 64 * 40]).toBe(LETTERBOX_PAD); // below the image: padding
+    input.release();
+    expect(borrowBytes(3 * 64 * 64)).toBe(input.pixels);
+  });
+
+  it('hands over the resized image itself when it fills the canvas', async () => {
+    const d = await decodeImage(await solidJpeg(128, 64), opts);
+    const cache: ResizeCache = new Map();
+    const input = await buildDetectorInput(d.raw, 64, true, cache);
+    expect(input.letterbox).toMatchObject({ canvasWidth: 64, canvasHeight: 32 });
+    expect(input.pixels).toBe(cache.get(64)?.pixels);
   });
 });
 

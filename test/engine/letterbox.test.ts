@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clampBox, composeScale, iou, roundBox, scaleBox, unscaleBox } from '../../src/engine/box-map.js';
-import { computeLetterbox, LETTERBOX_PAD, packLetterboxTensor } from '../../src/engine/letterbox.js';
+import { computeLetterbox, LETTERBOX_PAD, packLetterboxPixels } from '../../src/engine/letterbox.js';
 
 describe('computeLetterbox', () => {
   it('fits the long side and keeps the aspect ratio', () => {
@@ -16,9 +16,10 @@ describe('computeLetterbox', () => {
   it('tight canvases round the fitted image up to the stride instead of squaring it', () => {
     expect(computeLetterbox(1280, 720, 640, true)).toMatchObject({ canvasWidth: 640, canvasHeight: 384, innerHeight: 360 });
     expect(computeLetterbox(1280, 720, 640)).toMatchObject({ canvasWidth: 640, canvasHeight: 640 });
-    const t = packLetterboxTensor(new Uint8Array(640 * 360 * 3), computeLetterbox(1280, 720, 640, true));
+    const t = packLetterboxPixels(new Uint8Array(640 * 360 * 3), computeLetterbox(1280, 720, 640, true));
     expect(t.length).toBe(3 * 640 * 384);
-    expect(t[640 * 370]).toBe(LETTERBOX_PAD);
+    expect(t[3 * 640 * 370]).toBe(LETTERBOX_PAD);
+    expect(t[3 * 640 * 359]).toBe(0);
   });
 
   it('never produces an empty side for extreme aspect ratios', () => {
@@ -28,26 +29,25 @@ describe('computeLetterbox', () => {
   });
 });
 
-describe('packLetterboxTensor', () => {
-  it('writes planar RGB top-left and pads the rest with grey', () => {
-    const lb = computeLetterbox(2, 1, 4); // inner 4x2
-    const px = new Uint8Array(4 * 2 * 3);
-    px.set([255, 0, 51], 0); // pixel (0,0)
-    px.set([0, 255, 0], 3 * 5); // pixel (1,1)
-    const t = packLetterboxTensor(px, lb);
-    const plane = 16;
-    expect(t.length).toBe(3 * plane);
-    expect([t[0], t[plane]]).toEqual([1, 0]);
-    expect(t[2 * plane]).toBeCloseTo(51 / 255, 6);
-    expect(t[plane + 4 + 1]).toBe(1); // G of (1,1)
-    expect(t[2 * 4]).toBe(LETTERBOX_PAD); // row 2 is padding
-    expect(t[3 * plane - 1]).toBe(LETTERBOX_PAD);
+describe('packLetterboxPixels', () => {
+  it('lays the RGB rows top-left into the canvas and pads right and below with grey', () => {
+    const lb = computeLetterbox(4, 2, 4, true); // inner 4x2, canvas 32x32
+    const px = Uint8Array.from({ length: 4 * 2 * 3 }, (_, i) => i + 1);
+    const t = packLetterboxPixels(px, lb);
+    expect(t.length).toBe(3 * 32 * 32);
+    expect([...t.subarray(0, 12)]).toEqual([...px.subarray(0, 12)]); // row 0
+    expect([...t.subarray(3 * 32, 3 * 32 + 12)]).toEqual([...px.subarray(12, 24)]); // row 1
+    expect(t[12]).toBe(LETTERBOX_PAD); // right of row 0
+    expect(t[3 * 32 * 2]).toBe(LETTERBOX_PAD); // row 2 is padding
+    expect(t[t.length - 1]).toBe(LETTERBOX_PAD);
   });
 
-  it('replicates a grey channel into RGB', () => {
-    const lb = computeLetterbox(1, 1, 2);
-    const t = packLetterboxTensor(Uint8Array.of(255, 255, 255, 255), lb, 1);
-    expect([t[0], t[4], t[8]]).toEqual([1, 1, 1]);
+  it('copies a canvas-wide image in one piece and pads only below it', () => {
+    const lb = computeLetterbox(64, 40, 64, true); // inner 64x40, canvas 64x64
+    const px = new Uint8Array(64 * 40 * 3).fill(9);
+    const t = packLetterboxPixels(px, lb);
+    expect(t[3 * 64 * 40 - 1]).toBe(9);
+    expect(t[3 * 64 * 40]).toBe(LETTERBOX_PAD);
   });
 });
 

@@ -24,8 +24,8 @@ const ort = require(process.argv[2]); const fs = require('fs');
   const s = await ort.InferenceSession.create(process.argv[3], {intraOpNumThreads: 1});
   const [h, w] = [Number(process.argv[5]), Number(process.argv[6])];
   const buf = fs.readFileSync(process.argv[4]);
-  const x = new Float32Array(buf.buffer, buf.byteOffset, 3 * h * w);
-  const o = await s.run({images: new ort.Tensor('float32', x, [1, 3, h, w])});
+  const x = new Uint8Array(buf.buffer, buf.byteOffset, 3 * h * w);
+  const o = await s.run({pixels: new ort.Tensor('uint8', x, [1, h, w, 3])});
   fs.writeFileSync(process.argv[4] + '.out', Buffer.from(o.detections.data.buffer));
   console.log(JSON.stringify(o.detections.dims));
 })();
@@ -51,9 +51,10 @@ def main():
         js = os.path.join(td, "run.cjs")
         open(js, "w").write(NODE)
         for h, w in ((640, 640), (416, 416), (384, 640)):
-            x = rng.rand(1, 3, h, w).astype(np.float32)
+            px = rng.randint(0, 256, (1, h, w, 3)).astype(np.uint8)
+            x = px.transpose(0, 3, 1, 2).astype(np.float32) / 255
             f = os.path.join(td, "x.bin")
-            x.tofile(f)
+            px.tofile(f)
             dims = subprocess.check_output(["node", js, ort_path, a.onnx, f, str(h), str(w)]).decode().strip()
             y = np.fromfile(f + ".out", np.float32).reshape(1, -1, 5)
             with torch.no_grad():

@@ -1,7 +1,9 @@
-"""Export a trained PlateDet to the ONNX contract (input `images` [1,3,H,W], output `detections` [1,N,5])."""
+"""Export a trained PlateDet to the ONNX contract: input `pixels` uint8 [1,H,W,3] (pixel_input.py puts the
+conversion to the network's float [1,3,H,W] in [0,1] inside the graph), output `detections` [1,N,5]."""
 import torch
 
 from model import ExportWrapper
+from pixel_input import with_pixel_input
 
 
 def export(net, path, size=640):
@@ -14,6 +16,6 @@ def export(net, path, size=640):
             dynamic_axes={"images": {2: "height", 3: "width"}, "detections": {1: "num_cells"}},
             do_constant_folding=True, training=torch.onnx.TrainingMode.EVAL)
     import onnx
-    m = onnx.load(path)
-    onnx.checker.check_model(m)
+    m = with_pixel_input(onnx.load(path))
+    onnx.save(m, path)
     return m

@@ -263,7 +263,7 @@ def evaluate(net, val, device, size):
 
 def write_manifest(onnx_path, threshold):
     update_manifest_entry(onnx_path, "plate-detector", {
-        "input": {"name": "images", "layout": "NCHW", "channels": 3, "range": [0, 1], "pad_value": 0.5,
+        "input": {"name": "pixels", "layout": "NHWC", "dtype": "uint8", "channels": 3, "range": [0, 255], "pad_value": 128,
                   "stride": 32, "default_size": 640, "fast_size": 416},
         "output": {"name": "detections", "format": "x1y1x2y2score"},
         "recommended_threshold": round(float(threshold), 3),

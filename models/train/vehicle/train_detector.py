@@ -250,7 +250,7 @@ def main():
         metrics[name] = dict(ap50=ap2, **pr_at(s2, t2, ng2, thr), reliability=reliability(calibrated(s2, cal), t2))
     export(net, args.out)
     update_manifest_entry(args.out, "vehicle-detector", {
-        "input": {"name": "images", "layout": "NCHW", "channels": 3, "range": [0, 1], "pad_value": 0.5,
+        "input": {"name": "pixels", "layout": "NHWC", "dtype": "uint8", "channels": 3, "range": [0, 255], "pad_value": 128,
                   "stride": 32, "default_size": SIZE},
         "output": {"name": "detections", "format": "x1y1x2y2score"},
         "recommended_threshold": thr,

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constantModel, constantOutputsModel } from './onnx-writer.js';
+import { constantDetector, constantModel, constantOutputsModel } from './onnx-writer.js';
 
 /**
  * Detector rows in letterbox pixels: a plate, a weaker duplicate of it (NMS), one under threshold, and a
@@ -62,10 +62,10 @@ export function writeFakeModels(
   ink = 0.97,
 ): string {
   const dir = mkdtempSync(join(tmpdir(), 'platewise-models-'));
-  const det = constantModel('images', [1, 3, 'h', 'w'], 'detections', Float32Array.from(FAKE_DETECTIONS.flat()), [1, FAKE_DETECTIONS.length, 5]);
+  const det = constantDetector(FAKE_DETECTIONS);
   const logits = logitsFor(readerText, doubt, ink);
   const reader = constantModel('images', ['b', 1, 64, 192], 'logits', logits, [1, logits.length / 37, 37]);
-  const vdet = constantModel('images', [1, 3, 'h', 'w'], 'detections', Float32Array.from(vehicles.flat()), [1, vehicles.length, 5]);
+  const vdet = constantDetector(vehicles);
   const attrs = constantOutputsModel('images', ['b', 3, 64, 64], [
     { name: 'type', constant: Float32Array.from(FAKE_TYPE_PROBS), dims: [1, FAKE_TYPE_PROBS.length] },
     { name: 'orientation', constant: Float32Array.from(FAKE_ORIENTATION_PROBS), dims: [1, FAKE_ORIENTATION_PROBS.length] },
@@ -105,7 +105,7 @@ export function trainedModelsWithDetector(modelsDir: string, rows: number[][]): 
   const dir = mkdtempSync(join(tmpdir(), 'platewise-models-'));
   const manifest = JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8')) as Record<string, { file: string; sha256: string }>;
   for (const entry of Object.values(manifest)) copyFileSync(join(modelsDir, entry.file), join(dir, entry.file));
-  const det = constantModel('images', [1, 3, 'h', 'w'], 'detections', Float32Array.from(rows.flat()), [1, rows.length, 5]);
+  const det = constantDetector(rows);
   writeFileSync(join(dir, 'fake-detector.onnx'), det);
   const detector = manifest['plate-detector'];
   if (!detector) throw new Error('no plate-detector in the manifest');

@@ -33,6 +33,7 @@ const str = (field: number, s: string): Field => bytes(field, new TextEncoder().
 const msg = (field: number, parts: Field[]): Field => bytes(field, concat(parts));
 
 const FLOAT = 1;
+const UINT8 = 2;
 const INT64 = 7;
 
 export interface TensorInit {
@@ -49,10 +50,10 @@ function tensor(field: number, t: TensorInit): Field {
   return msg(field, [...t.dims.map((d) => int(1, d)), int(2, t.floats ? FLOAT : INT64), str(8, t.name), bytes(9, raw)]);
 }
 
-/** A float tensor value_info; string dims are symbolic (dynamic). */
-function valueInfo(field: number, name: string, dims: Array<number | string>): Field {
+/** A tensor value_info (float unless `uint8`); string dims are symbolic (dynamic). */
+function valueInfo(field: number, name: string, dims: Array<number | string>, uint8 = false): Field {
   const dimMsgs = dims.map((d) => msg(1, [typeof d === 'number' ? int(1, d) : str(2, d)]));
-  return msg(field, [str(1, name), msg(2, [msg(1, [int(1, FLOAT), msg(2, dimMsgs)])])]);
+  return msg(field, [str(1, name), msg(2, [msg(1, [int(1, uint8 ? UINT8 : FLOAT), msg(2, dimMsgs)])])]);
 }
 
 export interface NodeSpec {
@@ -60,15 +61,19 @@ export interface NodeSpec {
   inputs: string[];
   outputs: string[];
   ints?: Record<string, number[]>;
+  int?: Record<string, number>;
 }
 
 function node(n: NodeSpec, i: number): Field {
-  const attrs = Object.entries(n.ints ?? {}).map(([name, vals]) => msg(5, [str(1, name), ...vals.map((v) => int(8, v)), int(20, 7)]));
+  const attrs = [
+    ...Object.entries(n.ints ?? {}).map(([name, vals]) => msg(5, [str(1, name), ...vals.map((v) => int(8, v)), int(20, 7)])),
+    ...Object.entries(n.int ?? {}).map(([name, v]) => msg(5, [str(1, name), int(3, v), int(20, 2)])),
+  ];
   return msg(1, [...n.inputs.map((x) => str(1, x)), ...n.outputs.map((x) => str(2, x)), str(3, `n${i}`), str(4, n.op), ...attrs]);
 }
 
 export interface GraphSpec {
-  inputs: Array<{ name: string; dims: Array<number | string> }>;
+  inputs: Array<{ name: string; dims: Array<number | string>; uint8?: boolean }>;
   outputs: Array<{ name: string; dims: Array<number | string> }>;
   nodes: NodeSpec[];
   initializers: TensorInit[];
@@ -79,7 +84,7 @@ export function encodeModel(g: GraphSpec): Uint8Array {
     ...g.nodes.map(node),
     str(2, 'test'),
     ...g.initializers.map((t) => tensor(5, t)),
-    ...g.inputs.map((x) => valueInfo(11, x.name, x.dims)),
+    ...g.inputs.map((x) => valueInfo(11, x.name, x.dims, x.uint8)),
     ...g.outputs.map((x) => valueInfo(12, x.name, x.dims)),
   ]);
   return concat([int(1, 8), str(2, 'platewise-test'), graph, msg(8, [str(1, ''), int(2, 13)])]);
@@ -87,15 +92,18 @@ export function encodeModel(g: GraphSpec): Uint8Array {
 
 /**
  * A graph whose outputs are constants (shape [1, ...rest]) broadcast over the input's batch: each output
- * depends on the input only through `mean(input) * 0`, so onnxruntime keeps the input wired.
+ * depends on the input only through `mean(input) * 0`, so onnxruntime keeps the input wired. A `uint8`
+ * input (the detectors' raw pixels) is cast to float first.
  */
 export function constantOutputsModel(
   inputName: string,
   inputDims: Array<number | string>,
   outputs: Array<{ name: string; constant: Float32Array; dims: number[] }>,
+  uint8 = false,
 ): Uint8Array {
+  const floatInput = uint8 ? `${inputName}_float` : inputName;
   return encodeModel({
-    inputs: [{ name: inputName, dims: inputDims }],
+    inputs: [{ name: inputName, dims: inputDims, uint8 }],
     outputs: outputs.map((o) => ({ name: o.name, dims: ['batch', ...o.dims.slice(1)] })),
     initializers: [
       { name: 'zero', dims: [], floats: Float32Array.of(0) },
@@ -105,7 +113,8 @@ export function constantOutputsModel(
       ]),
     ],
     nodes: [
-      { op: 'ReduceMean', inputs: [inputName], outputs: ['m'], ints: { axes: [1, 2, 3] } },
+      ...(uint8 ? [{ op: 'Cast', inputs: [inputName], outputs: [floatInput], int: { to: FLOAT } }] : []),
+      { op: 'ReduceMean', inputs: [floatInput], outputs: ['m'], ints: { axes: [1, 2, 3] } },
       { op: 'Mul', inputs: ['m', 'zero'], outputs: ['z'] },
       ...outputs.flatMap((o, k) => [
         { op: 'Reshape', inputs: ['z', `shape${k}`], outputs: [`r${k}`] },
@@ -116,6 +125,18 @@ export function constantOutputsModel(
 }
 
 /** One constant output (see constantOutputsModel). */
-export function constantModel(inputName: string, inputDims: Array<number | string>, outputName: string, constant: Float32Array, constDims: number[]): Uint8Array {
-  return constantOutputsModel(inputName, inputDims, [{ name: outputName, constant, dims: constDims }]);
+export function constantModel(
+  inputName: string,
+  inputDims: Array<number | string>,
+  outputName: string,
+  constant: Float32Array,
+  constDims: number[],
+  uint8 = false,
+): Uint8Array {
+  return constantOutputsModel(inputName, inputDims, [{ name: outputName, constant, dims: constDims }], uint8);
+}
+
+/** A detector stand-in: raw pixels `pixels` uint8 [1,H,W,3] in, the constant `detections` rows out. */
+export function constantDetector(rows: number[][]): Uint8Array {
+  return constantModel('pixels', [1, 'h', 'w', 3], 'detections', Float32Array.from(rows.flat()), [1, rows.length, 5], true);
 }
