@@ -23,15 +23,23 @@ export const READ_VIEWS: readonly number[] = [1, 0.92, 1.08];
 export const SURE_READ = 0.9;
 
 /**
+ * The mean over views is under-confident: a plate one view misses counts 0 there, and the views that fused
+ * are the unsure ones. On the validation set above, fused reads with a mean of 0.31 / 0.59 / 0.76 were right
+ * 53 / 78 / 84 % of the time. Raising the mean to this power (grid 0.5-0.8, least calibration error: 0.088 ->
+ * 0.019) makes `score` mean what the wire contract says again: 0.33 / 0.62 / 0.76 -> 34 / 66 / 81 %.
+ */
+export const FUSED_SCORE_POWER = 0.6;
+
+/**
  * One ranked list from the views' lists: each plate's probability is its mean over the views (0 in a view
- * that did not propose it), so the result is still a probability and ranks distinct plates.
+ * that did not propose it), calibrated by FUSED_SCORE_POWER; distinct plates, best first.
  */
 export function fuseViews(lists: Candidate[][], topK: number): Candidate[] {
   if (lists.length === 1) return (lists[0] ?? []).slice(0, topK);
   const sum = new Map<string, number>();
   for (const list of lists) for (const c of list) sum.set(c.plate, (sum.get(c.plate) ?? 0) + c.score);
   return [...sum.entries()]
-    .map(([plate, s]) => ({ plate, score: s / lists.length }))
+    .map(([plate, s]) => ({ plate, score: (s / lists.length) ** FUSED_SCORE_POWER }))
     .sort((a, b) => b.score - a.score)
     .slice(0, topK);
 }

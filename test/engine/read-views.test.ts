@@ -2,7 +2,7 @@ import type * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { LoadedModels } from '../../src/engine/onnx-session.js';
 import { readPlates } from '../../src/engine/read.js';
-import { READ_VIEWS } from '../../src/engine/views.js';
+import { FUSED_SCORE_POWER, READ_VIEWS } from '../../src/engine/views.js';
 
 const FRAMES = 16;
 const CLASSES = 37;
@@ -71,10 +71,11 @@ describe('readPlates views', () => {
     expect(batches).toEqual([2, READ_VIEWS.length - 1]);
     expect(read.candidates[0]?.[0]?.plate).toBe('7abc123');
     expect(read.candidates[0]?.[0]?.score).toBeGreaterThan(0.9);
-    // The first view leaned to 'tnp222' (0.52 against 0.45); the other two views settle it.
+    // The first view leaned to 'tnp222' (~0.54 against 0.45); the other two views settle it.
     expect(read.candidates[1]?.[0]?.plate).toBe('inp222');
     const first = read.candidates[1]?.find((c) => c.plate === 'tnp222')?.score ?? 0;
-    expect(first).toBeLessThan(0.52 / 2);
+    // Proposed by one view of three: its mean is a third of that view's ~0.54, then calibrated.
+    expect(first).toBeLessThan((0.56 / 3) ** FUSED_SCORE_POWER);
   });
 
   it('reads one view per plate when every read is sure', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fuseViews } from '../../src/engine/views.js';
+import { FUSED_SCORE_POWER, fuseViews } from '../../src/engine/views.js';
 
 describe('fuseViews', () => {
   it('averages each plate over the views, counting a view that did not propose it as 0', () => {
@@ -18,8 +18,8 @@ describe('fuseViews', () => {
       10,
     );
     expect(fused.map((c) => c.plate)).toEqual(['inp222', 'tnp222']);
-    expect(fused[0]?.score).toBeCloseTo(0.5, 10);
-    expect(fused[1]?.score).toBeCloseTo(0.4, 10);
+    expect(fused[0]?.score).toBeCloseTo(0.5 ** FUSED_SCORE_POWER, 10);
+    expect(fused[1]?.score).toBeCloseTo(0.4 ** FUSED_SCORE_POWER, 10);
   });
 
   it('settles a character one view gets wrong by the views that agree', () => {
