@@ -1,7 +1,7 @@
 /**
- * Plate reading: crop each detection from the decoded pixels in a few views (views.ts), read the batch, CTC
- * beam search per view and average the views' candidates; where the characters fill too little of the crop
- * (refine.ts), read a re-crop around them too and keep the more confident read.
+ * Plate reading: crop each detection from the decoded pixels, read the batch, CTC beam search; a read that is
+ * unsure is read again from the other views (views.ts) and the views' candidates averaged; where the characters
+ * fill too little of the crop (refine.ts), read a re-crop around them too and keep the more confident read.
  */
 import { type AxisScale, scaleBox } from './box-map.js';
 import { cropToReaderTensor, type RawImage } from './crop.js';
@@ -118,8 +118,8 @@ export async function readPlates(
   const first = await read(boxes);
   const { candidates } = first;
   // Where the characters sit is read from the detector's own box, the first view.
-  const reboxed = first.frames.map((perView, i): Box | null => {
-    const text = textColumns(perView, first.classes, READER_LANES);
+  const reboxed = first.frames.map((f, i): Box | null => {
+    const text = textColumns(f, first.classes, READER_LANES);
     const zoom = text ? zoomToText(text, m.crop_margin, m.text_span) : null;
     return zoom ? applyZoom(boxes[i] as Box, zoom) : null;
   });
