@@ -161,6 +161,6 @@ export async function buildDetectorInput(raw: RawImage, size: number, tight = fa
   if (letterbox.innerWidth === letterbox.canvasWidth && letterbox.innerHeight === letterbox.canvasHeight) {
     return { pixels, letterbox, release: () => {} };
   }
-  const canvas = packLetterboxPixels(pixels, letterbox, undefined, borrowBytes(3 * letterbox.canvasWidth * letterbox.canvasHeight));
+  const canvas = packLetterboxPixels(pixels, letterbox, borrowBytes(3 * letterbox.canvasWidth * letterbox.canvasHeight));
   return { pixels: canvas, letterbox, release: () => returnBytes(canvas) };
 }

@@ -55,7 +55,6 @@ export function computeLetterbox(width: number, height: number, size: number, ti
 export function packLetterboxPixels(
   pixels: Uint8Array,
   lb: Letterbox,
-  pad = LETTERBOX_PAD,
   out: Uint8Array = new Uint8Array(3 * lb.canvasWidth * lb.canvasHeight),
 ): Uint8Array {
   const { canvasWidth: cw, canvasHeight: ch, innerWidth: w, innerHeight: h } = lb;
@@ -67,9 +66,9 @@ export function packLetterboxPixels(
   else {
     for (let y = 0; y < h; y++) {
       out.set(pixels.subarray(y * row, (y + 1) * row), y * canvasRow);
-      out.fill(pad, y * canvasRow + row, (y + 1) * canvasRow);
+      out.fill(LETTERBOX_PAD, y * canvasRow + row, (y + 1) * canvasRow);
     }
   }
-  out.fill(pad, h * canvasRow);
+  out.fill(LETTERBOX_PAD, h * canvasRow);
   return out;
 }

@@ -137,8 +137,8 @@ export async function runSessionOutputs<K extends string>(
   outputNames: readonly K[],
 ): Promise<{ outputs: Record<K, SessionOutput>; ms: number }> {
   const t0 = performance.now();
-  const input = data instanceof Uint8Array ? new ort.Tensor('uint8', data, dims) : new ort.Tensor('float32', data, dims);
-  const out = await session.run({ [inputName]: input });
+  // The tensor's element type follows the array's (float32 or uint8).
+  const out = await session.run({ [inputName]: new ort.Tensor(data, dims) });
   const ms = performance.now() - t0;
   const outputs = {} as Record<K, SessionOutput>;
   for (const name of outputNames) {

@@ -6,7 +6,7 @@
 import type { Candidate } from './types.js';
 
 /**
- * Box scale factors read per plate, the detector's own box first. Chosen on the end-to-end validation set
+ * Box scale factors an unsure plate is read at (SURE_READ), the detector's own box first. Chosen on the end-to-end validation set
  * (models/train/reader/export_e2e_val.py: held-out real US and BR crops as distant plates in photos), where
  * these three views raised top-1 from 0.645 to 0.671 (US 0.779 to 0.812, BR 0.596 to 0.620); one extra view
  * (0.92) gave 0.664, horizontal shifts of 4 % 0.659, and other spreads (0.95/1.05, 0.9/1.1, five views) 0.656-0.673.

@@ -26,7 +26,7 @@ describe('tensor pool', () => {
     const pixels = Uint8Array.from({ length: lb.innerWidth * lb.innerHeight * 3 }, (_, i) => (i * 37) % 256);
     const fresh = packLetterboxPixels(pixels, lb);
     const dirty = new Uint8Array(fresh.length).fill(7);
-    expect(packLetterboxPixels(pixels, lb, undefined, dirty)).toEqual(fresh);
-    expect(() => packLetterboxPixels(pixels, lb, undefined, new Uint8Array(fresh.length + 1))).toThrow(RangeError);
+    expect(packLetterboxPixels(pixels, lb, dirty)).toEqual(fresh);
+    expect(() => packLetterboxPixels(pixels, lb, new Uint8Array(fresh.length + 1))).toThrow(RangeError);
   });
 });

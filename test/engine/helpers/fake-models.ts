@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constantDetector, constantModel, constantOutputsModel } from './onnx-writer.js';
+import { constantModel, constantOutputsModel } from './onnx-writer.js';
 
 /**
  * Detector rows in letterbox pixels: a plate, a weaker duplicate of it (NMS), one under threshold, and a
@@ -34,6 +34,11 @@ const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** The digest the manifest records for a model file. */
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** A detector stand-in: raw pixels `pixels` uint8 [1,H,W,3] in, the constant `detections` rows out. */
+export function constantDetector(rows: number[][]): Uint8Array {
+  return constantModel('pixels', [1, 'h', 'w', 3], 'detections', Float32Array.from(rows.flat()), [1, rows.length, 5], true);
+}
 
 /**
  * Frames spelling `text`, blank between characters; `doubt` puts mass on an alternative at one frame; `ink` is

@@ -135,8 +135,3 @@ export function constantModel(
 ): Uint8Array {
   return constantOutputsModel(inputName, inputDims, [{ name: outputName, constant, dims: constDims }], uint8);
 }
-
-/** A detector stand-in: raw pixels `pixels` uint8 [1,H,W,3] in, the constant `detections` rows out. */
-export function constantDetector(rows: number[][]): Uint8Array {
-  return constantModel('pixels', [1, 'h', 'w', 3], 'detections', Float32Array.from(rows.flat()), [1, rows.length, 5], true);
-}
