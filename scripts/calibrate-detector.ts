@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { iou } from '../src/engine/box-map.js';
 import { type Calibration, calibrateScore, logit } from '../src/engine/calibration.js';
 import { DEFAULT_MAX_PIXELS, decodeImage } from '../src/engine/decode.js';
-import { detectBoxes, passSizes } from '../src/engine/detect.js';
+import { detectWithCloseUp, passSizes } from '../src/engine/detect.js';
 import { modeSettings } from '../src/engine/mode.js';
 import { DEFAULT_MODELS_DIR, loadModels, releaseModels } from '../src/engine/onnx-session.js';
 import type { Box } from '../src/engine/types.js';
@@ -71,7 +71,8 @@ async function main(): Promise<void> {
   for (const item of items) {
     const decoded = await decodeImage(readFileSync(join(dir, item.file)), { maxPixels: DEFAULT_MAX_PIXELS, maxSide: mode.maxDecodeSide });
     const sizes = passSizes(mode.detectorSizes, Math.max(decoded.raw.width, decoded.raw.height));
-    const { detections } = await detectBoxes(models.detector, { ...decoded, resized: new Map() }, sizes, mode.nms, true);
+    const frame = { ...decoded, resized: new Map() };
+    const { detections } = await detectWithCloseUp(models.detector, frame, sizes, mode.closeUpSize, mode.nms, true);
     const truth: Box[] = item.boxes.map(([xmin = 0, ymin = 0, xmax = 0, ymax = 0]) => ({ xmin, ymin, xmax, ymax }));
     const used = new Set<number>();
     for (const d of detections) {

@@ -55,6 +55,27 @@ export async function detectBoxes(
   return { detections, ms };
 }
 
+/**
+ * The passes, and when they find nothing, one more at `closeUpSize` (smaller than the native one): a plate
+ * filling much of the frame (a hand-held close-up, a gate camera a metre from the bumper) is wider at the
+ * native size than anything the detector was trained on, and shrinking the image brings it back into range.
+ * Only an image with no plate pays for it; one that has a plate elsewhere too is not searched again.
+ */
+export async function detectWithCloseUp(
+  session: InferenceSession,
+  img: DetectInput,
+  sizes: readonly number[],
+  closeUpSize: number | undefined,
+  nms: NmsOptions,
+  tight: boolean,
+): Promise<{ detections: ImageDetection[]; ms: number }> {
+  const found = await detectBoxes(session, img, sizes, nms, tight);
+  const longest = Math.max(img.raw.width, img.raw.height);
+  if (found.detections.length > 0 || closeUpSize === undefined || longest <= closeUpSize) return found;
+  const closeUp = await detectBoxes(session, img, [closeUpSize], nms, tight);
+  return { detections: closeUp.detections, ms: found.ms + closeUp.ms };
+}
+
 /** A larger pass capped below this many times the native one finds too little more to pay for itself. */
 export const MIN_SECOND_PASS_GAIN = 1.2;
 

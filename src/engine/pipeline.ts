@@ -8,7 +8,7 @@ import { associatePlates } from './associate.js';
 import { clampBox, roundBox } from './box-map.js';
 import { calibrateScore, rawScoreFor } from './calibration.js';
 import { DEFAULT_MAX_PIXELS, decodeImage } from './decode.js';
-import { detectBoxes, passSizes } from './detect.js';
+import { detectWithCloseUp, passSizes } from './detect.js';
 import { type LoadedModels, loadModels } from './onnx-session.js';
 import { modeSettings } from './mode.js';
 import { readPlates } from './read.js';
@@ -76,7 +76,7 @@ export async function recogniseWith(
 
   const sizes = passSizes(mode.detectorSizes, Math.max(decoded.raw.width, decoded.raw.height), config.upsampleSecondPass);
   const frame = { ...decoded, resized: new Map() };
-  const det = await detectBoxes(models.detector, frame, sizes, mode.nms, config.tightLetterbox);
+  const det = await detectWithCloseUp(models.detector, frame, sizes, mode.closeUpSize, mode.nms, config.tightLetterbox);
   const t2 = performance.now();
 
   const found = needsVehicles(options, det.detections.length) ? await findVehicles(models, frame, config.tightLetterbox) : { vehicles: [], ms: 0 };

@@ -19,18 +19,6 @@ import train  # noqa: E402
 import platesynth as ps  # noqa: E402  (train.py put it on the path)
 
 
-def validation_sets():
-    val_bgs = ps.load_backgrounds(os.path.join(train.DATA, "backgrounds/images"), n=60, seed=99)
-    glyphs = ps.load_glyphs(os.path.join(train.DATA, "plate-chars"))
-    real = train.load_real()
-    return {
-        "US": train.make_eval_set(real["us_val"], 10_000, val_bgs),
-        "US-distant": train.make_eval_set(real["us_val"], 30_000, val_bgs, distant=True),
-        "BR": train.make_eval_set(real["br_val"], 20_000, val_bgs),
-        "EU-synth": train.load_synth_val(600, 777, val_bgs, glyphs, ["EU", "EU", "EU", "UK", "EU2"], "eu"),
-    }
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("base")
@@ -38,12 +26,14 @@ def main():
     ap.add_argument("--alpha", type=float, default=0.5, help="weight of the tuned model")
     ap.add_argument("--out", required=True)
     ap.add_argument("--no-manifest", action="store_true")
+    ap.add_argument("--emblems", action="store_true", help="also report the emblem-synth validation set")
     args = ap.parse_args()
     base, tuned = train.load_onnx_weights(args.base), train.load_onnx_weights(args.tuned)
     mixed = train.load_onnx_weights(args.base)
     sb, st = base.state_dict(), tuned.state_dict()
     mixed.load_state_dict({k: (1 - args.alpha) * sb[k] + args.alpha * st[k] for k in sb})
-    sets = validation_sets()
+    sets = train.validation_sets(train.load_real(), ps.load_glyphs(os.path.join(train.DATA, "plate-chars")),
+                                 emblems=args.emblems)
     for name, model in (("base", base), ("tuned", tuned), (f"alpha {args.alpha:g}", mixed)):
         accs = {k: train.evaluate(model, x, y, "cpu")[0] for k, (x, y) in sets.items()}
         print(f"{name:>10}: " + " ".join(f"{k} {v:.3f}" for k, v in accs.items()) + f" | mean {sum(accs.values()) / len(accs):.3f}")

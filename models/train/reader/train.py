@@ -190,9 +190,9 @@ def load_real():
     return d
 
 
-def load_synth_pool(n, seed, bgs, glyphs, tag="train", two_row_boost=1.0):
+def load_synth_pool(n, seed, bgs, glyphs, tag="train", two_row_boost=1.0, emblems=False):
     boost = "" if two_row_boost == 1.0 else f"_b{two_row_boost:g}"
-    path = os.path.join(CACHE, f"synth_{tag}_v1_s{seed}_n{n}{boost}.pkl")
+    path = os.path.join(CACHE, f"synth_{tag}_v1_s{seed}_n{n}{boost}{'_em' if emblems else ''}.pkl")
     weights = ps.kind_weights(two_row_boost)
     if os.path.exists(path):
         with open(path, "rb") as f:
@@ -201,7 +201,7 @@ def load_synth_pool(n, seed, bgs, glyphs, tag="train", two_row_boost=1.0):
     t = time.time()
     pool = []
     for i in range(n):
-        pool.append(ps.make_plate(rng, bgs, glyphs, weights=weights))
+        pool.append(ps.make_plate(rng, bgs, glyphs, weights=weights, emblems=emblems))
         if (i + 1) % 5000 == 0:
             print(f"  synth {tag}: {i + 1}/{n} ({time.time() - t:.0f}s)", flush=True)
     os.makedirs(CACHE, exist_ok=True)
@@ -223,7 +223,7 @@ def make_eval_set(items, seed, bgs, geo=0.0, photo=0.0, distant=False):
     return np.stack(xs), labs
 
 
-def load_synth_val(n, seed, bgs, glyphs, kinds, tag):
+def load_synth_val(n, seed, bgs, glyphs, kinds, tag, emblems=False):
     path = os.path.join(CACHE, f"synthval_{tag}_v1_s{seed}_n{n}.pkl")
     if os.path.exists(path):
         with open(path, "rb") as f:
@@ -231,7 +231,7 @@ def load_synth_val(n, seed, bgs, glyphs, kinds, tag):
     rng = np.random.RandomState(seed)
     xs, labs = [], []
     for i in range(n):
-        g, lab, _ = ps.make_plate(rng, bgs, glyphs, kind=kinds[i % len(kinds)])
+        g, lab, _ = ps.make_plate(rng, bgs, glyphs, kind=kinds[i % len(kinds)], emblems=emblems)
         # moderate augmentation: realistic but readable
         xs.append(ps.compose(g, rng, bgs, geo=0.7, photo=0.6))
         labs.append(lab)
@@ -239,6 +239,28 @@ def load_synth_val(n, seed, bgs, glyphs, kinds, tag):
     with open(path, "wb") as f:
         pickle.dump(out, f, protocol=4)
     return out
+
+
+def validation_sets(real, glyphs, emblems=False):
+    """The sets a model is selected on (mean exact match): held-out real US crops, the same as distant plates,
+    held-out real BR crops, synthetic EU/UK; with `emblems`, also synthetic EU/US plates generated with emblems
+    between character groups (about half the EU ones carry one)."""
+    val_bgs = ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=60, seed=99)
+    sets = {
+        "US": make_eval_set(real["us_val"], 10_000, val_bgs),
+        "US-distant": make_eval_set(real["us_val"], 30_000, val_bgs, distant=True),
+        "BR": make_eval_set(real["br_val"], 20_000, val_bgs),
+        "EU-synth": load_synth_val(600, 777, val_bgs, glyphs, ["EU", "EU", "EU", "UK", "EU2"], "eu"),
+    }
+    if emblems:
+        sets["emblem-synth"] = load_synth_val(400, 779, val_bgs, glyphs, ["EU", "EU", "EU", "US"], "emblem", emblems=True)
+    return sets
+
+
+def other_synth_set(glyphs):
+    """Reported, not selected on: US, two-row and Mercosur synthetic plates."""
+    val_bgs = ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=60, seed=99)
+    return load_synth_val(400, 778, val_bgs, glyphs, ["US", "US2", "BR2", "MERCOSUR", "MERC2", "UK2"], "other")
 
 
 def evaluate(model, xs, labs, device, bs=256):
@@ -305,6 +327,8 @@ def main():
     ap.add_argument("--lowres-p", type=float, default=ps.LOWRES_P, help="share of samples shrunk to a distant plate")
     ap.add_argument("--frame-p", type=float, default=0.0, help="share of US samples given a dealer frame")
     ap.add_argument("--us-weight", type=float, default=0.25, help="share of real US crops in a batch (at synth-frac 0.5)")
+    ap.add_argument("--emblems", action="store_true",
+                    help="synthetic plates with emblems between character groups (and select on emblem-synth too)")
     ap.add_argument("--export-only", default="", help="export this checkpoint (.pt) and exit")
     ap.add_argument("--no-manifest", action="store_true")
     args = ap.parse_args()
@@ -341,14 +365,21 @@ def main():
     glyphs = ps.load_glyphs(os.path.join(DATA, "plate-chars"))
     real = load_real()
     print({k: len(v) for k, v in real.items()}, f"({time.time() - t0:.0f}s)", flush=True)
-    pool = load_synth_pool(args.synth_pool, args.seed, bgs, glyphs, two_row_boost=args.two_row_boost)
-    val_bgs = ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=60, seed=99)
-    us_x, us_y = make_eval_set(real["us_val"], 10_000, val_bgs)
-    usd_x, usd_y = make_eval_set(real["us_val"], 30_000, val_bgs, distant=True)
-    br_x, br_y = make_eval_set(real["br_val"], 20_000, val_bgs)
-    eu_x, eu_y = load_synth_val(600, 777, val_bgs, glyphs, ["EU", "EU", "EU", "UK", "EU2"], "eu")
-    ot_x, ot_y = load_synth_val(400, 778, val_bgs, glyphs, ["US", "US2", "BR2", "MERCOSUR", "MERC2", "UK2"], "other")
-    print(f"val: us {len(us_y)} (and as distant plates) br {len(br_y)} eu-synth {len(eu_y)} other-synth {len(ot_y)}; "
+    pool = load_synth_pool(args.synth_pool, args.seed, bgs, glyphs, two_row_boost=args.two_row_boost,
+                           emblems=args.emblems)
+    sets = validation_sets(real, glyphs, emblems=args.emblems)
+    other = other_synth_set(glyphs)
+
+    def validate(m, dev):
+        accs = {k: evaluate(m, x, y, dev)[0] for k, (x, y) in sets.items()}
+        accs["other-synth"] = evaluate(m, *other, dev)[0]
+        score = sum(v for k, v in accs.items() if k in sets) / len(sets)
+        return accs, score
+
+    def fmt(accs):
+        return " ".join(f"{k} {v:.3f}" for k, v in accs.items())
+
+    print("val: " + " ".join(f"{k} {len(y)}" for k, (_, y) in sets.items()) + f" other-synth {len(other[1])}; "
           f"data ready {time.time() - t0:.0f}s", flush=True)
 
     # sampling sources: (list, weight, augmentation photo strength, whether an item may get a dealer frame)
@@ -371,8 +402,8 @@ def main():
     best, best_ep = -1.0, -1
     history = []
     if args.init or args.init_onnx:  # the starting point, so a fine-tune that only loses shows as such
-        start = [evaluate(model, x, y, device)[0] for x, y in ((us_x, us_y), (usd_x, usd_y), (br_x, br_y), (eu_x, eu_y))]
-        print("start: US {:.3f} US-distant {:.3f} BR {:.3f} EU-synth {:.3f}".format(*start), flush=True)
+        accs, score = validate(model, device)
+        print(f"start: {fmt(accs)} | mean {score:.3f}", flush=True)
     for ep in range(args.epochs):
         rng = np.random.RandomState(args.seed * 1000 + ep)
         model.train()
@@ -399,15 +430,9 @@ def main():
             sched.step()
             tl += loss.item()
             n += 1
-        a_us, _ = evaluate(model, us_x, us_y, device)
-        a_usd, _ = evaluate(model, usd_x, usd_y, device)
-        a_br, _ = evaluate(model, br_x, br_y, device)
-        a_eu, _ = evaluate(model, eu_x, eu_y, device)
-        a_ot, _ = evaluate(model, ot_x, ot_y, device)
-        score = (a_us + a_usd + a_br + a_eu) / 4
-        history.append(dict(epoch=ep + 1, loss=tl / n, us=a_us, us_distant=a_usd, br=a_br, eu=a_eu, other=a_ot))
-        print(f"ep {ep + 1}/{args.epochs} loss {tl / n:.4f} lr {sched.get_last_lr()[0]:.2e} | val exact: "
-              f"US {a_us:.3f} US-distant {a_usd:.3f} BR {a_br:.3f} EU-synth {a_eu:.3f} other-synth {a_ot:.3f} | "
+        accs, score = validate(model, device)
+        history.append(dict(epoch=ep + 1, loss=tl / n, **accs))
+        print(f"ep {ep + 1}/{args.epochs} loss {tl / n:.4f} lr {sched.get_last_lr()[0]:.2e} | val exact: {fmt(accs)} | "
               f"{time.time() - te:.0f}s (total {(time.time() - t0) / 60:.1f} min)", flush=True)
         state = {"model": model.state_dict(), "epoch": ep + 1, "val": history[-1], "args": vars(args)}
         torch.save(state, ckpt_last)
@@ -420,21 +445,17 @@ def main():
 
     model.load_state_dict(torch.load(ckpt_best, map_location="cpu")["model"])
     model = model.cpu()
-    a_us, p_us = evaluate(model, us_x, us_y, "cpu")
-    a_usd, _ = evaluate(model, usd_x, usd_y, "cpu")
-    a_br, p_br = evaluate(model, br_x, br_y, "cpu")
-    a_eu, _ = evaluate(model, eu_x, eu_y, "cpu")
-    a_ot, _ = evaluate(model, ot_x, ot_y, "cpu")
-    print(f"best epoch {best_ep}: US {a_us:.3f} ({len(us_y)}) US-distant {a_usd:.3f} BR {a_br:.3f} ({len(br_y)}) "
-          f"EU-synth {a_eu:.3f} ({len(eu_y)}) other-synth {a_ot:.3f} ({len(ot_y)})")
-    for p, l in list(zip(p_us, us_y)):
+    accs, score = validate(model, "cpu")
+    print(f"best epoch {best_ep}: {fmt(accs)} | mean {score:.3f}")
+    us_x, us_y = sets["US"]
+    for p, l in zip(evaluate(model, us_x, us_y, "cpu")[1], us_y):
         if p != l:
             print("  US miss:", l, "->", p)
     sha = export_onnx(model, args.out)
     if not args.no_manifest:
         update_manifest(args.out, sha)
-    summary = dict(best_epoch=best_ep, us=a_us, us_distant=a_usd, br=a_br, eu_synth=a_eu, other_synth=a_ot, n_us=len(us_y),
-                   n_br=len(br_y), n_eu=len(eu_y), minutes=(time.time() - t0) / 60, sha256=sha, history=history)
+    summary = dict(best_epoch=best_ep, val=accs, n={k: len(y) for k, (_, y) in sets.items()},
+                   minutes=(time.time() - t0) / 60, sha256=sha, history=history)
     with open(os.path.join(CACHE, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
     print("exported", args.out, "sha256", sha, f"size {os.path.getsize(args.out) / 1e6:.2f} MB",

@@ -95,9 +95,11 @@ def label_of(text):
 
 # ---------------------------------------------------------------- text rendering
 
-def render_text_mask(text, fontpath, tracking=0.06):
-    """Render a line of text as an L mask (255 = ink), tightly cropped."""
+def render_text_mask(text, fontpath, tracking=0.06, slots=None):
+    """Render a line of text as an L mask (255 = ink), tightly cropped. Each '#' leaves an empty slot for an
+    emblem; when `slots` is a list, their horizontal extents are appended as fractions of the mask's width."""
     size = 72
+    gaps = []
     f = _font(fontpath, size)
     W = int(len(text) * size * 1.1 + 40)
     H = int(size * 2)
@@ -114,6 +116,10 @@ def render_text_mask(text, fontpath, tracking=0.06):
                       width=5)
             x += 2 * r + 12
             continue
+        if ch == "#":  # emblem slot (coat of arms, stickers, state graphic), drawn in colour by the caller
+            gaps.append((x + 6, x + 6 + size * 0.62))
+            x += size * 0.62 + 12
+            continue
         if ch == ".":  # centred dot separator
             r = size * 0.07
             d.ellipse([x + 3, size * 0.67 - r, x + 3 + 2 * r, size * 0.67 + r], fill=255)
@@ -125,6 +131,9 @@ def render_text_mask(text, fontpath, tracking=0.06):
     bb = img.getbbox()
     if bb is None:
         return np.zeros((4, 4), np.uint8)
+    if slots is not None:
+        bw = max(1, bb[2] - bb[0])
+        slots.extend(((a - bb[0]) / bw, (b - bb[0]) / bw) for a, b in gaps)
     return np.array(img.crop(bb))
 
 
@@ -151,8 +160,10 @@ def _jit(rng, c, a=18):
 
 
 def put_text_line(canvas, rng, text, fontpath, box_x, y0, y1, color, fit="center", max_stretch=(0.8, 1.2)):
-    """Place text with height y1-y0 inside horizontal range box_x=(xa,xb)."""
-    mask = render_text_mask(text, fontpath, tracking=rng.uniform(0.02, 0.14))
+    """Place text with height y1-y0 inside horizontal range box_x=(xa,xb). Returns the canvas boxes of its
+    emblem slots ('#')."""
+    slots = []
+    mask = render_text_mask(text, fontpath, tracking=rng.uniform(0.02, 0.14), slots=slots)
     th = y1 - y0
     nat_w = mask.shape[1] * th / max(1, mask.shape[0])
     w = nat_w * rng.uniform(*max_stretch)
@@ -165,6 +176,7 @@ def put_text_line(canvas, rng, text, fontpath, box_x, y0, y1, color, fit="center
     else:
         x0 = box_x[0] + rng.uniform(0, 1) * slack
     paste_mask(canvas, mask, (x0, y0, x0 + w, y1), color)
+    return [(x0 + a * w, y0, x0 + b * w, y1) for a, b in slots]
 
 
 # ---------------------------------------------------------------- plate layouts
@@ -257,6 +269,128 @@ def _sticker(canvas, rng):
                     (x + 1, y + h * 0.3, x + w - 1, y + h * 0.8), (255 - col).tolist())
 
 
+def _shield(bx0, by0, bx1, by1):
+    """Heraldic shield outline: straight top, sides down to 55 %, curving to a point at the bottom."""
+    w, h = bx1 - bx0, by1 - by0
+    pts = [(bx0, by0), (bx1, by0), (bx1, by0 + 0.55 * h)]
+    for k in range(1, 8):
+        t = k / 8
+        pts.append((bx1 - 0.5 * w * math.sin(t * math.pi / 2), by0 + 0.55 * h + 0.45 * h * t))
+    for k in range(7, 0, -1):
+        t = k / 8
+        pts.append((bx0 + 0.5 * w * math.sin(t * math.pi / 2), by0 + 0.55 * h + 0.45 * h * t))
+    pts.append((bx0, by0 + 0.55 * h))
+    return pts
+
+
+def _star(cx, cy, r, n=5):
+    return [(cx + (r if k % 2 == 0 else r * 0.45) * math.sin(k * math.pi / n),
+             cy - (r if k % 2 == 0 else r * 0.45) * math.cos(k * math.pi / n)) for k in range(2 * n)]
+
+
+EMBLEM_STYLES = ("sk", "hr", "rs", "slo", "cz", "de", "us")
+
+
+def draw_emblem(canvas, rng, box, style, fg):
+    """Draw a non-character emblem into an emblem slot (see render_text_mask): the coats of arms of SK, HR, RS
+    and SLO plates, the stacked inspection stickers of older CZ plates, the round seals of DE plates, and the
+    graphics US states put between character groups. Readers tend to read these as a character (a '9', an 'L'),
+    and the label never contains them. Returns the canvas."""
+    x0, y0, x1, y1 = box
+    th, sw = y1 - y0, x1 - x0
+    img = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
+    d = ImageDraw.Draw(img)
+    col = lambda c, a=25: tuple(int(v) for v in _jit(rng, c, a))  # noqa: E731
+    cx, cy = (x0 + x1) / 2 + rng.uniform(-0.1, 0.1) * sw, (y0 + y1) / 2 + rng.uniform(-0.06, 0.06) * th
+    if style in ("sk", "hr", "rs", "slo"):
+        eh = th * rng.uniform(0.55, 0.95)
+        ew = min(sw * 0.95, eh * rng.uniform(0.7, 0.85))
+        bx0, by0, bx1, by1 = cx - ew / 2, cy - eh / 2, cx + ew / 2, cy + eh / 2
+        outline = _shield(bx0, by0, bx1, by1)
+        if style == "sk":  # red field, white double cross, blue hills
+            d.polygon(outline, fill=col((200, 30, 40)))
+            d.rectangle([cx - ew * 0.07, by0 + eh * 0.12, cx + ew * 0.07, by0 + eh * 0.68], fill=col((245, 245, 245), 10))
+            for yy, half in ((0.28, 0.26), (0.45, 0.34)):
+                d.rectangle([cx - ew * half, by0 + eh * (yy - 0.05), cx + ew * half, by0 + eh * (yy + 0.05)],
+                            fill=col((245, 245, 245), 10))
+            d.pieslice([bx0 + ew * 0.05, by0 + eh * 0.62, bx1 - ew * 0.05, by0 + eh * 1.1], 180, 360, fill=col((20, 60, 170)))
+        elif style == "hr":  # red and white chequers
+            n = 5
+            d.polygon(outline, fill=col((245, 245, 245), 10))
+            for i in range(n):
+                for j in range(n):
+                    if (i + j) % 2 == 0:
+                        d.rectangle([bx0 + ew * j / n, by0 + eh * 0.85 * i / n, bx0 + ew * (j + 1) / n,
+                                     by0 + eh * 0.85 * (i + 1) / n], fill=col((210, 30, 40)))
+            d.polygon(outline, outline=col((30, 30, 30)))
+        elif style == "rs":  # red field, white cross, a pale figure on it
+            d.polygon(outline, fill=col((190, 30, 40)))
+            d.rectangle([cx - ew * 0.08, by0 + eh * 0.1, cx + ew * 0.08, by0 + eh * 0.8], fill=col((240, 240, 240), 10))
+            d.rectangle([bx0 + ew * 0.15, by0 + eh * 0.35, bx1 - ew * 0.15, by0 + eh * 0.47], fill=col((240, 240, 240), 10))
+            if rng.rand() < 0.5:
+                d.ellipse([cx - ew * 0.3, by0 + eh * 0.05, cx + ew * 0.3, by0 + eh * 0.3], fill=col((230, 200, 90)))
+        else:  # slo: white/blue field, red lines, stars
+            d.polygon(outline, fill=col((30, 60, 160)))
+            d.polygon(_star(cx, by0 + eh * 0.3, ew * 0.18), fill=col((240, 210, 60)))
+            d.rectangle([bx0 + ew * 0.1, by0 + eh * 0.6, bx1 - ew * 0.1, by0 + eh * 0.68], fill=col((245, 245, 245), 10))
+            d.rectangle([bx0 + ew * 0.15, by0 + eh * 0.72, bx1 - ew * 0.15, by0 + eh * 0.78], fill=col((200, 30, 40)))
+            d.polygon(outline, outline=col((200, 30, 40)))
+    elif style == "cz":  # two round stickers stacked, often different colours
+        r = min(sw * 0.4, th * rng.uniform(0.18, 0.26))
+        for yy in (cy - r * 1.15, cy + r * 1.15):
+            c = col(_pick(rng, [(200, 40, 40), (40, 150, 70), (40, 80, 190), (230, 200, 40), (235, 235, 235),
+                                (150, 150, 150)]), 30)
+            d.ellipse([cx - r, yy - r, cx + r, yy + r], fill=c)
+            if rng.rand() < 0.5:
+                d.ellipse([cx - r * 0.55, yy - r * 0.55, cx + r * 0.55, yy + r * 0.55], outline=col((30, 30, 30), 30))
+    elif style == "de":  # round seal (blue/grey ring with a coat of arms) above a smaller sticker
+        r = min(sw * 0.42, th * rng.uniform(0.2, 0.3))
+        yy = cy - r * 0.6
+        d.ellipse([cx - r, yy - r, cx + r, yy + r], fill=col((150, 150, 160), 40), outline=col((40, 60, 140)))
+        d.ellipse([cx - r * 0.45, yy - r * 0.45, cx + r * 0.45, yy + r * 0.45], fill=col((60, 60, 60), 60))
+        if rng.rand() < 0.7:
+            r2 = r * rng.uniform(0.6, 0.9)
+            d.ellipse([cx - r2, yy + r + r2 * 0.2, cx + r2, yy + r + r2 * 2.2],
+                      fill=col(_pick(rng, [(230, 120, 150), (60, 150, 80), (230, 200, 40), (240, 140, 40)]), 30))
+    else:  # us: a state graphic between character groups (silhouette, heart, star, keystone, dot, sticker)
+        c = col(_pick(rng, [fg, fg, (200, 30, 40), (30, 60, 160), (40, 140, 60), (230, 170, 30)]), 30)
+        kind = rng.randint(6)
+        e = min(sw, th) * rng.uniform(0.45, 0.85)
+        if kind == 0:
+            pts = [(cx + e * 0.5 * math.cos(a) * rng.uniform(0.6, 1.0), cy + e * 0.5 * math.sin(a) * rng.uniform(0.6, 1.0))
+                   for a in np.linspace(0, 2 * math.pi, rng.randint(5, 10), endpoint=False)]
+            d.polygon(pts, fill=c)
+        elif kind == 1:
+            r = e * 0.27
+            d.ellipse([cx - 2 * r, cy - r * 1.6, cx, cy + r * 0.4], fill=c)
+            d.ellipse([cx, cy - r * 1.6, cx + 2 * r, cy + r * 0.4], fill=c)
+            d.polygon([(cx - 1.95 * r, cy - r * 0.3), (cx + 1.95 * r, cy - r * 0.3), (cx, cy + r * 1.8)], fill=c)
+        elif kind == 2:
+            d.polygon(_star(cx, cy, e * 0.5), fill=c)
+        elif kind == 3:
+            d.polygon([(cx - e * 0.3, cy - e * 0.5), (cx + e * 0.3, cy - e * 0.5), (cx + e * 0.45, cy),
+                       (cx + e * 0.25, cy + e * 0.5), (cx - e * 0.25, cy + e * 0.5), (cx - e * 0.45, cy)], fill=c)
+        elif kind == 4:
+            r = e * rng.uniform(0.12, 0.25)
+            d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=c)
+        else:
+            d.rectangle([cx - e * 0.35, cy - e * 0.45, cx + e * 0.35, cy + e * 0.45],
+                        fill=tuple(int(v) for v in (rng.randint(256), rng.randint(256), rng.randint(256))))
+    return np.array(img).astype(np.float32)
+
+
+def _stacked_letters(canvas, rng, box, color):
+    """Two small letters stacked at one end of a US plate (DP, DV, TR ...): a plate-type marker that is not
+    part of the registration (openalpr's labels leave it out)."""
+    x0, y0, x1, y1 = box
+    text = _pick(rng, ["DP", "DV", "TR", "PH", "MC", "AP", "FD", "VT", "US", "PP"])
+    h = (y1 - y0) / 2
+    for k, ch in enumerate(text):
+        mask = render_text_mask(ch, _pick(rng, FONT_FILES["dejavu"] + FONT_FILES["lib"]))
+        w = min(x1 - x0, mask.shape[1] * h * 0.9 / max(1, mask.shape[0]))
+        paste_mask(canvas, mask, (x0, y0 + k * h + h * 0.05, x0 + w, y0 + (k + 1) * h - h * 0.05), color)
+
+
 # colour pairs (background, text)
 US_COLORS = [((245, 245, 245), (20, 30, 110)), ((250, 250, 250), (15, 15, 15)), ((240, 240, 250), (150, 20, 30)),
              ((230, 240, 250), (20, 40, 120)), ((250, 240, 200), (20, 40, 100)), ((245, 160, 40), (20, 30, 90)),
@@ -284,6 +418,16 @@ EU_FORMATS = {
     "P": (["LL-DD-LL", "DD-LL-DD"], ["din", "dejavu", "lib"]),
 }
 UK_PATTERNS = ["LLDD LLL", "LDDD LLL", "LLL DDDL"]
+# Plates with an emblem between character groups ('#', see draw_emblem): code -> (formats, fonts, emblem style).
+# Only with render_plate(emblems=True), so pools made without it stay bit-identical.
+EMBLEM_FORMATS = {
+    "SK": (["LL#DDDLL", "LL#DDDLL", "LL#DDD-LL"], ["din", "dejavu"], "sk"),
+    "CZ": (["DL#DDDD", "DLD#DDDD", "DLL#DDDD"], ["din", "dejavu"], "cz"),
+    "HR": (["LL#DDD-LL", "LL#DDDD-LL", "LL#DDDD-L"], ["din", "dejavu", "lib"], "hr"),
+    "SRB": (["LL#DDD-LL", "LL#DDDD-LL"], ["din", "dejavu"], "rs"),
+    "SLO": (["LL#LL-DDD", "LL#DD-DDL"], ["din", "dejavu", "lib"], "slo"),
+    "D": (["LL#LL DDDD", "L#LL DDDD", "LLL#LL DD", "LLL#L DDD"], ["din"], "de"),
+}
 
 
 def _eu_band(canvas, rng, code, band_w):
@@ -303,8 +447,10 @@ def _eu_band(canvas, rng, code, band_w):
     _small_text(canvas, rng, code, (band_w * 0.1, ph * 0.6, band_w * 0.9, ph * 0.9), (250, 250, 250))
 
 
-def render_plate(rng, kind, bgs=None, glyphs=None):
-    """Return (RGB float32 plate image, label). kind in US, EU, UK, BR, MERCOSUR, US2, EU2, UK2, BR2, MERC2, GLYPH."""
+def render_plate(rng, kind, bgs=None, glyphs=None, emblems=False):
+    """Return (RGB float32 plate image, label). kind in US, EU, UK, BR, MERCOSUR, US2, EU2, UK2, BR2, MERC2, GLYPH.
+    `emblems` adds plates with coats of arms, stickers or state graphics between character groups and US plates
+    with a stacked plate-type marker (neither is part of the label)."""
     if kind == "GLYPH":
         return render_glyph_plate(rng, glyphs)
     two = kind.endswith("2")
@@ -319,7 +465,7 @@ def render_plate(rng, kind, bgs=None, glyphs=None):
             text = _rand_pattern(rng, _pick(rng, US_PATTERNS))
             if rng.rand() < 0.3 and "-" not in text and " " not in text and len(text) > 4:
                 k = rng.randint(2, len(text) - 1)
-                text = text[:k] + _pick(rng, [" ", "-", " ", "."]) + text[k:]
+                text = text[:k] + _pick(rng, [" ", "-", " ", ".", "#", "#"] if emblems else [" ", "-", " ", "."]) + text[k:]
             rows = [text]
             th = ph * rng.uniform(0.42, 0.58)
             ty0 = ph * rng.uniform(0.22, 0.3)
@@ -332,8 +478,18 @@ def render_plate(rng, kind, bgs=None, glyphs=None):
             gap = ph * rng.uniform(0.04, 0.1)
             row_boxes = [(y0, y0 + th), (y0 + th + gap, y0 + 2 * th + gap)]
         font = _font_for(rng, fg_font_fams)
+        span = (pw * 0.06, pw * 0.94)
+        if emblems and not two and rng.rand() < 0.15:
+            y0, y1 = row_boxes[0]
+            if rng.rand() < 0.7:
+                span = (pw * 0.06, pw * 0.84)
+                _stacked_letters(c, rng, (pw * 0.86, y0, pw * 0.94, y1), fg)
+            else:
+                span = (pw * 0.16, pw * 0.94)
+                _stacked_letters(c, rng, (pw * 0.06, y0, pw * 0.14, y1), fg)
         for t, (y0, y1) in zip(rows, row_boxes):
-            put_text_line(c, rng, t, font, (pw * 0.06, pw * 0.94), y0, y1, fg)
+            for slot in put_text_line(c, rng, t, font, span, y0, y1, fg):
+                c = draw_emblem(c, rng, slot, "us", fg)
         sc = fg if rng.rand() < 0.6 else _jit(rng, _pick(rng, [(180, 20, 30), (20, 30, 110), (10, 10, 10)]))
         if rng.rand() < 0.9:
             _small_text(c, rng, _pick(rng, US_STATES), (pw * 0.15, ph * 0.03, pw * 0.85, ph * rng.uniform(0.12, 0.2)), sc)
@@ -351,6 +507,12 @@ def render_plate(rng, kind, bgs=None, glyphs=None):
             bg = _jit(rng, _pick(rng, [(250, 210, 20), (245, 245, 245)]), 10)
             fg = _jit(rng, (15, 15, 15), 10)
             fams = ["din", "dejavu", "lib", "routed"]
+            formats, emblem = UK_PATTERNS, None
+        elif emblems and not two and rng.rand() < 0.5:
+            code = _pick(rng, list(EMBLEM_FORMATS.keys()))
+            bg = _jit(rng, (245, 245, 245), 12)
+            fg = _jit(rng, (15, 15, 15), 12)
+            formats, fams, emblem = EMBLEM_FORMATS[code]
         else:
             code = _pick(rng, list(EU_FORMATS.keys()))
             bg = _jit(rng, (245, 245, 245), 12)
@@ -359,7 +521,8 @@ def render_plate(rng, kind, bgs=None, glyphs=None):
                 fg = _jit(rng, (160, 20, 30), 15)
             if code == "NL" and rng.rand() < 0.8:
                 bg = _jit(rng, (250, 200, 20), 10)
-            fams = EU_FORMATS[code][1]
+            formats, fams = EU_FORMATS[code]
+            emblem = None
         if not two:
             pw = int(ph * rng.uniform(4.2, 5.0))
         else:
@@ -373,13 +536,11 @@ def render_plate(rng, kind, bgs=None, glyphs=None):
         x1 = pw * 0.97
         font = _font_for(rng, fams)
         if not two:
-            if uk:
-                text = _rand_pattern(rng, _pick(rng, UK_PATTERNS))
-            else:
-                text = _rand_pattern(rng, _pick(rng, EU_FORMATS[code][0]))
+            text = _rand_pattern(rng, _pick(rng, formats))
             th = ph * rng.uniform(0.62, 0.78)
             y0 = (ph - th) / 2 + ph * rng.uniform(-0.04, 0.04)
-            put_text_line(c, rng, text, font, (x0, x1), y0, y0 + th, fg, max_stretch=(0.85, 1.3))
+            for slot in put_text_line(c, rng, text, font, (x0, x1), y0, y0 + th, fg, max_stretch=(0.85, 1.3)):
+                c = draw_emblem(c, rng, slot, emblem, fg)
             rows = [text]
         else:
             if uk:
@@ -753,13 +914,13 @@ def kind_weights(two_row_boost=1.0):
     return w / w.sum()
 
 
-def make_plate(rng, bgs=None, glyphs=None, kind=None, weights=None):
+def make_plate(rng, bgs=None, glyphs=None, kind=None, weights=None, emblems=False):
     """Random clean plate as grey uint8 (height ~100 px), label, kind."""
     if kind is None:
         kind = SYNTH_KINDS[rng.choice(len(SYNTH_KINDS), p=SYNTH_WEIGHTS if weights is None else weights)]
     if kind == "GLYPH" and not glyphs:
         kind = "EU"
-    rgb, label = render_plate(rng, kind, bgs, glyphs)
+    rgb, label = render_plate(rng, kind, bgs, glyphs, emblems)
     g = to_grey(rgb, rng)
     # store at a bounded size (keeps the in-memory pool small)
     s = min(1.0, 260.0 / g.shape[1], 120.0 / g.shape[0])
