@@ -4,7 +4,7 @@
  * less than that (src/engine/refine.ts), so the figure must come from the reader that ships. Run it after
  * training the reader:
  *
- *   npx tsx scripts/measure-text-span.ts [--write]
+ *   npx tsx scripts/measure-text-span.ts [--write] [--models DIR]   (--write: models/manifest.json only)
  *
  * The crops are the reader's real training crops (us-plate-crops, br-plate-crops: tight plate boxes), read the
  * way the engine reads a detection: the whole crop is the box, widened by the crop margin.
@@ -27,7 +27,9 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 async function main(): Promise<void> {
-  const models = await loadModels(DEFAULT_MODELS_DIR, { intraOpNumThreads: 1 });
+  const at = process.argv.indexOf('--models');
+  const dir = at > 0 ? (process.argv[at + 1] ?? DEFAULT_MODELS_DIR) : DEFAULT_MODELS_DIR;
+  const models = await loadModels(dir, { intraOpNumThreads: 1 });
   const spans: number[] = [];
   for (const set of SETS) {
     const rows = readFileSync(join(DATASETS, set, 'labels.csv'), 'utf8').trim().split('\n').slice(1);

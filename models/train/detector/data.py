@@ -272,7 +272,26 @@ def render_plate(rng, glyphs):
     return np.clip(plate, 0, 255).astype(np.uint8)
 
 
-def paste_plates(canvas, rng, crops, glyphs, n):
+def rendered_plates(n, seed, backgrounds):
+    """`n` colour plates from the reader's generator (models/train/synth/platesynth.py): US plates in their many
+    colour schemes (yellow, orange, blue, black...), EU/UK, Brazilian and Mercosur layouts, one- and two-row,
+    emblems included. The real crops are mostly white US and grey BR plates, and the detector missed yellow ones."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "models", "train", "synth"))
+    import platesynth as ps
+    kinds = [k for k in ps.SYNTH_KINDS if k != "GLYPH"]
+    w = np.array([v for k, v in zip(ps.SYNTH_KINDS, ps.SYNTH_WEIGHTS) if k != "GLYPH"])
+    greys = [b.mean(2).astype(np.uint8) for b in backgrounds[:20]]  # scenic US plates blend a photo in
+    rng = np.random.RandomState(seed)
+    out = []
+    for _ in range(n):
+        kind = kinds[rng.choice(len(kinds), p=w / w.sum())]
+        rgb, _ = ps.render_plate(rng, kind, greys, None, emblems=True)
+        out.append(np.clip(rgb, 0, 255).astype(np.uint8))
+    return out
+
+
+def paste_plates(canvas, rng, crops, glyphs, n, rendered=None, rendered_p=0.0):
     T = canvas.shape[0]
     boxes = []
     out = canvas.astype(np.float32)
@@ -280,6 +299,8 @@ def paste_plates(canvas, rng, crops, glyphs, n):
         r = rng.rand()
         if r < 0.35:
             plate = render_plate(rng, glyphs)
+        elif rendered and r < 0.35 + rendered_p:
+            plate = rendered[rng.randint(len(rendered))]
         else:
             plate = crops[rng.randint(len(crops))]
         ph, pw = plate.shape[:2]
@@ -337,7 +358,8 @@ def make_sample(rec, T, rng, mode, pools):
         scale = base * float(np.exp(rng.uniform(np.log(0.7), np.log(1.8))))
         canvas, b, valid = _place(img, np.zeros((0, 4), np.float32), scale, T, rng)
         if mode == "synth":
-            canvas, b = paste_plates(canvas, rng, pools["crops"], pools["glyphs"], rng.randint(1, 5))
+            canvas, b = paste_plates(canvas, rng, pools["crops"], pools["glyphs"], rng.randint(1, 5),
+                                     pools.get("rendered"), pools.get("rendered_p", 0.0))
     if rng.rand() < 0.5:
         canvas = canvas[:, ::-1].copy()
         valid = (T - valid[2], valid[1], T - valid[0], valid[3])

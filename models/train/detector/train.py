@@ -48,6 +48,8 @@ def parse_args():
     p.add_argument("--ro-repeat", type=int, default=2, help="repeat factor for ro-dashcam (small plates)")
     p.add_argument("--val-every", type=int, default=2, help="validate every N epochs (and always at the last)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--rendered-p", type=float, default=0.0, help="share of composited plates drawn from 3,000 colour "
+                   "plates of the reader's generator (data.rendered_plates) instead of real crops")
     p.add_argument("--ckpt", default=os.path.join(ROOT, "models", ".cache", "detector_ckpt"))
     p.add_argument("--init", default="", help="warm-start weights (a .pt checkpoint)")
     p.add_argument("--init-onnx", default="", help="fine-tune an exported model (its BatchNorm stays folded and frozen)")
@@ -300,6 +302,9 @@ def main():
     val = [r for r in recs if r["split"] == "val" and r["kind"] in ("us", "veh", "ro", "bg")]
     pools = dict(crops=[r["img"] for r in recs if r["kind"] in ("crop_us", "crop_br")],
                  glyphs=[r["img"] for r in recs if r["kind"] == "glyph"])
+    if args.rendered_p > 0:
+        pools.update(rendered=data.rendered_plates(3000, args.seed + 500, [r["img"] for r in bg_train]),
+                     rendered_p=args.rendered_p)
     print(f"train real {len(train_real)}, backgrounds {len(bg_train)}, val {len(val)} "
           f"({sum(len(r['boxes']) for r in val)} plates), loaded in {time.time() - t_start:.1f}s", flush=True)
 

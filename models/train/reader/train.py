@@ -192,7 +192,7 @@ def load_real():
 
 def load_synth_pool(n, seed, bgs, glyphs, tag="train", two_row_boost=1.0, emblems=False):
     boost = "" if two_row_boost == 1.0 else f"_b{two_row_boost:g}"
-    path = os.path.join(CACHE, f"synth_{tag}_v1_s{seed}_n{n}{boost}{'_em' if emblems else ''}.pkl")
+    path = os.path.join(CACHE, f"synth_{tag}_v1_s{seed}_n{n}{boost}{'_em2' if emblems else ''}.pkl")
     weights = ps.kind_weights(two_row_boost)
     if os.path.exists(path):
         with open(path, "rb") as f:
@@ -253,7 +253,7 @@ def validation_sets(real, glyphs, emblems=False):
         "EU-synth": load_synth_val(600, 777, val_bgs, glyphs, ["EU", "EU", "EU", "UK", "EU2"], "eu"),
     }
     if emblems:
-        sets["emblem-synth"] = load_synth_val(400, 779, val_bgs, glyphs, ["EU", "EU", "EU", "US"], "emblem", emblems=True)
+        sets["emblem-synth"] = load_synth_val(400, 779, val_bgs, glyphs, ["EU", "EU", "EU", "US"], "emblem2", emblems=True)
     return sets
 
 

@@ -447,6 +447,15 @@ def _eu_band(canvas, rng, code, band_w):
     _small_text(canvas, rng, code, (band_w * 0.1, ph * 0.6, band_w * 0.9, ph * 0.9), (250, 250, 250))
 
 
+def _arms_band(canvas, rng, code, band_w, emblem, fg):
+    """The older national band of SK/HR/RS/SLO plates: the coat of arms over the country code, on the plate's own
+    colour, where EU plates have the blue band (readers take the arms for a W or an H)."""
+    ph = canvas.shape[0]
+    canvas = draw_emblem(canvas, rng, (band_w * 0.1, ph * 0.12, band_w * 0.95, ph * 0.62), emblem, fg)
+    _small_text(canvas, rng, code, (band_w * 0.15, ph * 0.66, band_w * 0.9, ph * 0.86), fg)
+    return canvas
+
+
 def render_plate(rng, kind, bgs=None, glyphs=None, emblems=False):
     """Return (RGB float32 plate image, label). kind in US, EU, UK, BR, MERCOSUR, US2, EU2, UK2, BR2, MERC2, GLYPH.
     `emblems` adds plates with coats of arms, stickers or state graphics between character groups and US plates
@@ -530,7 +539,9 @@ def render_plate(rng, kind, bgs=None, glyphs=None, emblems=False):
         c = _background(rng, pw, ph, bg, None, style=_pick(rng, [0, 0, 0, 1, 2]))
         band = int(pw * (rng.uniform(0.075, 0.095) if not two else rng.uniform(0.14, 0.18)))
         has_band = (code != "") and rng.rand() < 0.92
-        if has_band:
+        if has_band and emblem in ("sk", "hr", "rs", "slo") and rng.rand() < 0.35:
+            c = _arms_band(c, rng, code, band, emblem, fg)
+        elif has_band:
             _eu_band(c, rng, code if code else "GB", band)
         x0 = (band if has_band else 0) + pw * 0.03
         x1 = pw * 0.97
