@@ -1,6 +1,7 @@
 import type * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { detectWithCloseUp } from '../../src/engine/detect.js';
+import { modeSettings } from '../../src/engine/mode.js';
 import { DEFAULT_NMS } from '../../src/engine/nms.js';
 
 /**
@@ -48,5 +49,12 @@ describe('detectWithCloseUp', () => {
     const b = scriptedDetector([320]);
     expect((await detectWithCloseUp(b.session, image(320, 200), [640], 320, DEFAULT_NMS, true)).detections).toEqual([]);
     expect(b.runs).toEqual([640]);
+  });
+
+  it('is half the native size in regular and redaction modes, and absent in fast mode (one pass)', () => {
+    const sizes = { default_size: 640, fast_size: 416 };
+    expect(modeSettings('regular', sizes, 0.5, undefined).closeUpSize).toBe(320);
+    expect(modeSettings('redaction', sizes, 0.5, undefined).closeUpSize).toBe(320);
+    expect(modeSettings('fast', sizes, 0.5, undefined).closeUpSize).toBeUndefined();
   });
 });
