@@ -297,10 +297,10 @@ def paste_plates(canvas, rng, crops, glyphs, n, rendered=None, rendered_p=0.0):
     out = canvas.astype(np.float32)
     for _ in range(n):
         r = rng.rand()
-        if r < 0.35:
-            plate = render_plate(rng, glyphs)
-        elif rendered and r < 0.35 + rendered_p:
+        if rendered and r < rendered_p:  # in place of the EU-style renders: the real crops keep their share
             plate = rendered[rng.randint(len(rendered))]
+        elif r < 0.35:
+            plate = render_plate(rng, glyphs)
         else:
             plate = crops[rng.randint(len(crops))]
         ph, pw = plate.shape[:2]

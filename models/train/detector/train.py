@@ -49,7 +49,8 @@ def parse_args():
     p.add_argument("--val-every", type=int, default=2, help="validate every N epochs (and always at the last)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rendered-p", type=float, default=0.0, help="share of composited plates drawn from 3,000 colour "
-                   "plates of the reader's generator (data.rendered_plates) instead of real crops")
+                   "plates of the reader's generator (data.rendered_plates), at most 0.35: they replace the EU-style "
+                   "renders, the real crops keep their 65 %%")
     p.add_argument("--ckpt", default=os.path.join(ROOT, "models", ".cache", "detector_ckpt"))
     p.add_argument("--init", default="", help="warm-start weights (a .pt checkpoint)")
     p.add_argument("--init-onnx", default="", help="fine-tune an exported model (its BatchNorm stays folded and frozen)")
