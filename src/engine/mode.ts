@@ -1,8 +1,14 @@
 /**
- * What `config.mode` changes. Regular: full detector resolution. Fast: the detector's small input and
- * shrink-on-load decoding (the vendor documents ~30% faster, may miss small plates). Redaction: half the
- * detection threshold, more boxes and a full-resolution pass (fewer misses, more false positives), as the
- * vendor describes it.
+ * What `config.mode` changes. Regular: full detector resolution. Fast: one detection pass at the native size
+ * (no larger pass, no close-up pass, no vehicle model unless the answer needs it) on a shrink-on-load decode
+ * (the vendor documents ~30% faster, may miss small plates). Redaction: half the detection threshold, more
+ * boxes and a full-resolution pass (fewer misses, more false positives), as the vendor describes it.
+ *
+ * Fast's one pass is the manifest's `fast_size`, 640 like the native pass. At 416 it found 0.507 of the
+ * detector's validation plates (272, never trained on) against 0.618 at 512 and 0.662 at 640, and on the
+ * end-to-end validation photos (distant plates in 1280x720 frames) 0.08 against 0.33 at 640: fast mode
+ * missed most plates a regular read finds, far beyond "may miss small plates". 640 costs ~10 ms more of
+ * detector time per image, which the fast throughput targets have room for (bench/results.md).
  */
 import { DEFAULT_BEAM } from './ctc.js';
 import { DETECTOR_STRIDE } from './letterbox.js';
@@ -23,9 +29,9 @@ export interface ModeSettings {
 }
 
 /**
- * Decoded images keep a longest side of at least this (see decode.ts shrinkFactor). Regular: only photos of
- * 16+ MP (5120 px wide) are halved, plates there stay larger than the reader input. Fast: a 1920x1080 JPEG
- * decodes at 960x540 directly (libjpeg shrink-on-load); 1280x720 is decoded as is.
+ * Decoded images keep a longest side of at least this (see decode.ts shrinkFactor: JPEG shrinks by 4 or 8).
+ * Regular: only photos over 10240 px wide are shrunk, plates there stay larger than the reader input. Fast: a
+ * 4032x3024 phone photo decodes at 1008x756 directly (libjpeg shrink-on-load); 1920x1080 is decoded as is.
  */
 const REGULAR_MAX_SIDE = 2560;
 const FAST_MAX_SIDE = 960;

@@ -28,10 +28,10 @@ describe('decodeImage', () => {
   });
 
   it('shrinks large images on load and reports the scale back to the original', async () => {
-    const d = await decodeImage(await solidJpeg(1920, 1080), { ...opts, maxSide: 960 });
-    expect([d.width, d.height]).toEqual([1920, 1080]);
+    const d = await decodeImage(await solidJpeg(3840, 2160), { ...opts, maxSide: 960 });
+    expect([d.width, d.height]).toEqual([3840, 2160]);
     expect([d.raw.width, d.raw.height]).toEqual([960, 540]);
-    expect(d.toRaw.scaleX).toBeCloseTo(0.5);
+    expect(d.toRaw.scaleX).toBeCloseTo(0.25);
   });
 
   it('rejects a truncated JPEG with 400', async () => {
@@ -61,9 +61,10 @@ describe('decodeImage', () => {
 });
 
 describe('shrinkFactor', () => {
-  it('picks the power of two JPEG can decode at, never going under maxSide', () => {
+  it('picks the shrink JPEG decodes faster at, never going under maxSide', () => {
     expect(shrinkFactor(1280, 960)).toBe(1); // 1.33x would need a resample: decode in full instead
-    expect(shrinkFactor(1920, 960)).toBe(2);
+    expect(shrinkFactor(1920, 960)).toBe(1); // 1/2 shrink-on-load is slower than a full decode
+    expect(shrinkFactor(3839, 960)).toBe(1);
     expect(shrinkFactor(4032, 960)).toBe(4);
     expect(shrinkFactor(8000, 960)).toBe(8);
     expect(shrinkFactor(4000, 2560)).toBe(1);

@@ -94,11 +94,11 @@ describe.skipIf(!modelsPresent())('engine on the trained models', () => {
   it('fast mode finds the plate through shrink-on-load and maps the box back to the upload', async () => {
     const f = fixtures[0];
     if (!f) throw new Error('no fixtures');
-    // 2080 px: fast mode decodes this at 1/2 (JPEG shrink-on-load), then letterboxes to 416.
-    const big = await sharp(readFileSync(join(FIXTURES, f.file))).resize(2080, 2080).jpeg({ quality: 92 }).toBuffer();
+    // 4160 px: fast mode decodes this at 1/4 (JPEG shrink-on-load), then letterboxes it to its one pass.
+    const big = await sharp(readFileSync(join(FIXTURES, f.file))).resize(4160, 4160).jpeg({ quality: 92 }).toBuffer();
     const r = await engine.recognise(big, { ...DEFAULT_RECOGNISE_OPTIONS, mode: 'fast' });
-    expect([r.width, r.height]).toEqual([2080, 2080]);
-    const k = 2080 / 416;
+    expect([r.width, r.height]).toEqual([4160, 4160]);
+    const k = 4160 / 416; // the fixture is 416 px square
     const scaled = { xmin: f.box.xmin * k, ymin: f.box.ymin * k, xmax: f.box.xmax * k, ymax: f.box.ymax * k };
     expect(Math.max(...r.plates.map((p) => iou(p.box, scaled)))).toBeGreaterThanOrEqual(0.5);
   });

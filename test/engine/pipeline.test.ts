@@ -113,12 +113,12 @@ describe('pipeline on fake models', () => {
   });
 
   it('fast mode maps boxes through the 416 letterbox and the shrink-on-load', async () => {
-    const big = await solidJpeg(1920, 1080);
+    const big = await solidJpeg(3840, 2160); // decoded at 1/4: 960x540
     const r = await engine.recognise(big, opts({ mode: 'fast' }));
-    expect([r.width, r.height]).toEqual([1920, 1080]);
-    // [100,200,180,230] at 416 for 1920 wide: x scale 1920/416.
-    const s = 1920 / 416;
-    expect(r.plates[0]?.box).toEqual({ xmin: Math.round(100 * s), ymin: Math.round(200 * (1080 / 234)), xmax: Math.round(180 * s), ymax: Math.round(230 * (1080 / 234)) });
+    expect([r.width, r.height]).toEqual([3840, 2160]);
+    // [100,200,180,230] at 416 for 3840 wide: x scale 3840/416, y 2160/234 (the tight letterbox's inner height).
+    const s = 3840 / 416;
+    expect(r.plates[0]?.box).toEqual({ xmin: Math.round(100 * s), ymin: Math.round(200 * (2160 / 234)), xmax: Math.round(180 * s), ymax: Math.round(230 * (2160 / 234)) });
   });
 
   it('drops reads scoring under 0.25 unless threshold_o says otherwise, and keeps them in redaction', async () => {

@@ -267,7 +267,7 @@ def evaluate(net, val, device, size):
 def write_manifest(onnx_path, threshold):
     update_manifest_entry(onnx_path, "plate-detector", {
         "input": {"name": "pixels", "layout": "NHWC", "dtype": "uint8", "channels": 3, "range": [0, 255], "pad_value": 128,
-                  "stride": 32, "default_size": 640, "fast_size": 416},
+                  "stride": 32, "default_size": 640, "fast_size": 640},
         "output": {"name": "detections", "format": "x1y1x2y2score"},
         "recommended_threshold": round(float(threshold), 3),
         # Identity until `npx tsx scripts/calibrate-detector.ts DIR --write` fits it on this model's validation
