@@ -95,8 +95,9 @@ export async function recogniseWith(
     // A re-crop that read better is where the plate is: report that box.
     const d = reboxed ? { ...detected, imageBox: roundBox(clampBox(reboxed, decoded.width, decoded.height)) } : detected;
     const ranked = applyConstraints(read.candidates[i] ?? [], { regions: hinted, textFormats }, options.regionStrict);
-    const top = ranked?.[0];
-    if (ranked && top && top.score >= thresholdO) kept.push({ det: d, ranked });
+    // threshold_o asks whether the plate was read well enough, so it is held against the best read left, not
+    // the first after re-ranking: a hint that promotes a less probable candidate must not make the plate vanish.
+    if (ranked && ranked.length > 0 && Math.max(...ranked.map((c) => c.score)) >= thresholdO) kept.push({ det: d, ranked });
   });
   // Described: the carriers of the plates returned and, in vehicle mode, the confident vehicles without one.
   const carriers = new Set(kept.map((k) => k.det.owner).filter((o) => o >= 0));

@@ -145,6 +145,10 @@ describe('pipeline on fake models', () => {
   it('text_formats re-rank and, with region strict, filter', async () => {
     const boosted = await engine.recognise(image, opts({ textFormats: ['\\d[a-z]{4}\\d{2}'] }));
     expect(boosted.plates[0]?.plate).toBe('7abci23');
+    // threshold_o weighs the plate's best read (7abc123, 0.62), not the promoted candidate (7abci23, 0.38).
+    const promoted = await engine.recognise(image, opts({ textFormats: ['\\d[a-z]{4}\\d{2}'], thresholdO: 0.5 }));
+    expect(promoted.plates.map((p) => [p.plate, p.score < 0.5])).toEqual([['7abci23', true]]);
+    expect((await engine.recognise(image, opts({ textFormats: ['\\d[a-z]{4}\\d{2}'], thresholdO: 0.7 }))).plates).toHaveLength(0);
     const strict = await engine.recognise(image, opts({ textFormats: ['[a-z]{7}'], regionStrict: true }));
     expect(strict.plates).toHaveLength(0);
   });
