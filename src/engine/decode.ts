@@ -2,8 +2,9 @@
  * Image decoding: untrusted bytes -> raw RGB pixels, once per request. EXIF orientation is applied here, so
  * everything downstream (boxes included) is in the coordinates of the image as a viewer shows it.
  */
-import sharp from 'sharp';
+import sharp, { type Sharp, type SharpOptions } from 'sharp';
 import { AppError, InvalidImageError, PayloadTooLargeError } from '../errors.js';
+import { decodeBmp, isBmp } from './bmp.js';
 import type { AxisScale } from './box-map.js';
 import type { RawImage } from './crop.js';
 import { computeLetterbox, type Letterbox, packLetterboxPixels } from './letterbox.js';
@@ -12,7 +13,7 @@ import { borrowBytes, returnBytes } from './tensor-pool.js';
 /** ~40 MP: above any camera the vendor's customers use, far below what exhausts a worker's memory. */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 
-/** Raster formats a camera or phone produces. SVG/PDF are refused: they are documents, not photos. */
+/** Raster formats a camera or phone produces (BMP too, through bmp.ts). SVG/PDF are refused: they are documents, not photos. */
 const ALLOWED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif', 'avif']);
 
 export interface DecodeOptions {
@@ -52,10 +53,45 @@ function isPixelLimitError(e: unknown): boolean {
   return e instanceof Error && /pixel limit/i.test(e.message);
 }
 
-function toDecodeError(e: unknown): AppError {
+/** ISOBMFF brands of HEVC-coded HEIF (iPhone photos); AVIF, the AV1 kind, decodes with sharp's own libvips. */
+const HEVC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs']);
+
+/** Whether the file's `ftyp` box names an HEVC brand, as its major brand or a compatible one. */
+export function isHevcHeif(bytes: Uint8Array): boolean {
+  const ascii = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+  if (bytes.length < 16 || ascii(4) !== 'ftyp') return false;
+  const boxEnd = Math.min(bytes.length, new DataView(bytes.buffer, bytes.byteOffset).getUint32(0));
+  if (HEVC_BRANDS.has(ascii(8))) return true;
+  for (let at = 16; at + 4 <= boxEnd; at += 4) if (HEVC_BRANDS.has(ascii(at))) return true;
+  return false;
+}
+
+function toDecodeError(e: unknown, bytes: Uint8Array): AppError {
   if (e instanceof AppError) return e;
   if (isPixelLimitError(e)) return new PayloadTooLargeError('The image has too many pixels.', 'too_many_pixels');
+  // The prebuilt libvips has no HEVC decoder: say so rather than call an iPhone photo invalid.
+  if (isHevcHeif(bytes)) return new InvalidImageError('HEIC images (HEVC) cannot be decoded by this server: send JPEG, PNG, WebP or AVIF.');
   return new InvalidImageError();
+}
+
+interface OpenedImage {
+  pipeline: Sharp;
+  /** After EXIF rotation. */
+  width: number;
+  height: number;
+}
+
+async function openWithSharp(bytes: Uint8Array, input: SharpOptions, maxPixels: number): Promise<OpenedImage> {
+  const meta = await sharp(bytes, input).metadata();
+  if (!ALLOWED_FORMATS.has(meta.format)) throw new InvalidImageError(`Unsupported image format: ${meta.format}.`);
+  if (meta.width * meta.height > maxPixels) throw new PayloadTooLargeError('The image has too many pixels.', 'too_many_pixels');
+  return { pipeline: sharp(bytes, input), width: meta.autoOrient.width, height: meta.autoOrient.height };
+}
+
+/** BMP has no EXIF orientation: its rows are the image as shown. */
+function openBmp(bytes: Uint8Array, maxPixels: number): OpenedImage {
+  const { rgba, width, height } = decodeBmp(bytes, maxPixels);
+  return { pipeline: sharp(rgba, { raw: { width, height, channels: 4 } }), width, height };
 }
 
 /** Decode `bytes` to raw RGB. Throws InvalidImageError (400) or PayloadTooLargeError (413). */
@@ -66,14 +102,8 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promi
   // decompression bomb from its header, before allocating anything.
   const input = { failOn: 'error', limitInputPixels: opts.maxPixels, autoOrient: true } as const;
   try {
-    const meta = await sharp(bytes, input).metadata();
-    if (!ALLOWED_FORMATS.has(meta.format)) throw new InvalidImageError(`Unsupported image format: ${meta.format}.`);
-    if (meta.width * meta.height > opts.maxPixels) {
-      throw new PayloadTooLargeError('The image has too many pixels.', 'too_many_pixels');
-    }
-    const width = meta.autoOrient.width;
-    const height = meta.autoOrient.height;
-    let pipeline = sharp(bytes, input);
+    const { pipeline: source, width, height } = isBmp(bytes) ? openBmp(bytes, opts.maxPixels) : await openWithSharp(bytes, input, opts.maxPixels);
+    let pipeline = source;
     const factor = shrinkFactor(Math.max(width, height), opts.maxSide);
     if (factor > 1) {
       // Exactly libjpeg's scaled size (ceil), so shrink-on-load does all the work and no resample follows.
@@ -89,7 +119,7 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Promi
     };
     return { width, height, raw, toRaw: { scaleX: info.width / width, scaleY: info.height / height } };
   } catch (e) {
-    throw toDecodeError(e);
+    throw toDecodeError(e, bytes);
   }
 }
 

@@ -2,9 +2,9 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { LETTERBOX_PAD } from '../../src/engine/letterbox.js';
 import { borrowBytes } from '../../src/engine/tensor-pool.js';
-import { buildDetectorInput, DEFAULT_MAX_PIXELS, decodeImage, halveRgb, letterboxPixels, type ResizeCache, shrinkFactor } from '../../src/engine/decode.js';
+import { buildDetectorInput, DEFAULT_MAX_PIXELS, decodeImage, halveRgb, isHevcHeif, letterboxPixels, type ResizeCache, shrinkFactor } from '../../src/engine/decode.js';
 import { InvalidImageError, PayloadTooLargeError } from '../../src/errors.js';
-import { corruptPng, noisyJpeg, pngDeclaring, solidJpeg } from './helpers/images.js';
+import { bmpOf, corruptPng, noisyJpeg, pngDeclaring, solidJpeg } from './helpers/images.js';
 
 const opts = { maxPixels: DEFAULT_MAX_PIXELS, maxSide: 4096 };
 
@@ -53,6 +53,53 @@ describe('decodeImage', () => {
     expect(err).toBeInstanceOf(PayloadTooLargeError);
     expect((err as PayloadTooLargeError).status).toBe(413);
     expect(performance.now() - t0).toBeLessThan(500);
+  });
+
+  it('says an HEIC (HEVC) photo cannot be decoded here instead of calling it invalid', async () => {
+    // An iPhone file's ftyp box (major brand heic, compatible mif1 heic) and a meta box this build cannot use.
+    const ftyp = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1')]);
+    const heic = Buffer.concat([ftyp, Buffer.from([0, 0, 0, 16]), Buffer.from('meta\0\0\0\0\0\0\0\0', 'latin1')]);
+    expect(isHevcHeif(heic)).toBe(true);
+    await expect(decodeImage(heic, opts)).rejects.toThrow(/HEIC images \(HEVC\) cannot be decoded/);
+    // AVIF is HEIF with AV1 inside: not refused by brand, and sharp decodes it.
+    const avif = await sharp({ create: { width: 16, height: 8, channels: 3, background: '#345' } }).avif().toBuffer();
+    expect(isHevcHeif(avif)).toBe(false);
+    expect((await decodeImage(avif, opts)).raw.width).toBe(16);
+  });
+
+  describe('BMP (bmp.ts: libvips has no BMP loader)', () => {
+    // 5x3 gradient: odd width, so every row carries padding.
+    const w = 5;
+    const h = 3;
+    const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 17) % 256);
+
+    it('decodes 24-bit bottom-up and top-down files to the same RGB pixels', async () => {
+      for (const topDown of [false, true]) {
+        const d = await decodeImage(bmpOf(rgb, w, h, { topDown }), opts);
+        expect([d.width, d.height, d.raw.channels]).toEqual([w, h, 3]);
+        expect([...d.raw.data]).toEqual([...rgb]);
+      }
+    });
+
+    it('decodes an 8-bit palette file', async () => {
+      const d = await decodeImage(bmpOf(rgb, w, h, { bits: 8 }), opts);
+      const grey = (i: number) => Math.round(((rgb[3 * i] ?? 0) + (rgb[3 * i + 1] ?? 0) + (rgb[3 * i + 2] ?? 0)) / 3);
+      expect([...d.raw.data]).toEqual(Array.from({ length: w * h }, (_, i) => [grey(i), grey(i), grey(i)]).flat());
+    });
+
+    it('refuses a truncated file and a header declaring 30000x30000 pixels, before decoding them', async () => {
+      const whole = bmpOf(rgb, w, h);
+      await expect(decodeImage(whole.subarray(0, whole.length - 4), opts)).rejects.toBeInstanceOf(InvalidImageError);
+      await expect(decodeImage(whole.subarray(0, 20), opts)).rejects.toBeInstanceOf(InvalidImageError);
+      const bomb = Buffer.from(whole);
+      bomb.writeInt32LE(30000, 18);
+      bomb.writeInt32LE(30000, 22);
+      await expect(decodeImage(bomb, opts)).rejects.toBeInstanceOf(PayloadTooLargeError);
+      // Within the pixel limit but its rows are missing: refused from the header, without allocating them.
+      bomb.writeInt32LE(4000, 18);
+      bomb.writeInt32LE(4000, 22);
+      await expect(decodeImage(bomb, opts)).rejects.toBeInstanceOf(InvalidImageError);
+    });
   });
 
   it('honours a configured pixel limit', async () => {

@@ -17,6 +17,7 @@ import { DEFAULT_MODELS_DIR, loadManifest, loadModels } from '../../src/engine/o
 import { DEFAULT_RECOGNISE_OPTIONS, type Box, type Engine } from '../../src/engine/types.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { trainedModelsWithDetector } from './helpers/fake-models.js';
+import { bmpOf } from './helpers/images.js';
 
 const FIXTURES = join(PACKAGE_ROOT, 'test/fixtures/engine');
 const fixtures = JSON.parse(readFileSync(join(FIXTURES, 'plates.json'), 'utf8')) as Array<{ file: string; plate: string; box: Box; vehicle_note?: string }>;
@@ -101,6 +102,25 @@ describe.skipIf(!modelsPresent())('engine on the trained models', () => {
     const k = 4160 / 416; // the fixture is 416 px square
     const scaled = { xmin: f.box.xmin * k, ymin: f.box.ymin * k, xmax: f.box.xmax * k, ymax: f.box.ymax * k };
     expect(Math.max(...r.plates.map((p) => iou(p.box, scaled)))).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('reads the same plates from the photos re-encoded as PNG, WebP, TIFF and BMP', async () => {
+    for (const f of fixtures.slice(0, 3)) {
+      const jpeg = readFileSync(join(FIXTURES, f.file));
+      const { data, info } = await sharp(jpeg).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const fromRaw = () => sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } });
+      const encoded: Array<[string, Buffer]> = [
+        ['png', await fromRaw().png().toBuffer()],
+        ['webp', await fromRaw().webp({ lossless: true }).toBuffer()],
+        ['tiff', await fromRaw().tiff().toBuffer()],
+        ['bmp', bmpOf(new Uint8Array(data), info.width, info.height)],
+      ];
+      for (const [format, bytes] of encoded) {
+        const r = await engine.recognise(bytes, DEFAULT_RECOGNISE_OPTIONS);
+        expect([format, r.width, r.height], f.file).toEqual([format, info.width, info.height]);
+        expect(r.plates.map((p) => p.plate), `${f.file} as ${format}`).toContain(f.plate);
+      }
+    }
   });
 
   it('finds a plate filling the frame only through the close-up pass', async () => {

@@ -2,6 +2,7 @@
 // a hang or a burnt call, and the server must keep serving afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH, type TestServer, startTestServer } from '../helpers/server.js';
+import { bmpOf } from '../engine/helpers/images.js';
 import { CAR_JPEG, bombPng, corruptPng, form, truncatedJpeg } from '../helpers/images.js';
 
 let server: TestServer;
@@ -46,6 +47,7 @@ describe('images', () => {
     ['a text file', () => file(new TextEncoder().encode('hello, I am not an image'), 'notes.txt'), 400, /image/i],
     ['a truncated JPEG', () => file(truncatedJpeg()), 400, /image/i],
     ['a corrupt PNG', () => file(corruptPng(), 'x.png'), 400, /image/i],
+    ['a truncated BMP', () => file(bmpOf(new Uint8Array(30 * 20 * 3), 30, 20).subarray(0, 900), 'x.bmp'), 400, /image/i],
     ['invalid base64', () => form({ upload: '***not base64***' }), 400, /base64/],
     ['two images', () => { const f = file(CAR_JPEG); f.append('upload', new Blob([CAR_JPEG]), 'b.jpg'); return f; }, 400, /one image/],
     ['upload and upload_url together', () => form({ upload_url: 'https://example.com/a.jpg' }, { bytes: CAR_JPEG, name: 'a.jpg' }), 400, /either/],
@@ -57,6 +59,13 @@ describe('images', () => {
     const started = Date.now();
     await expectWireError(file(bombPng(), 'bomb.png'), 413, /pixel|large/i);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses a BMP header declaring 30000x30000 pixels without decoding it', async () => {
+    const bomb = bmpOf(new Uint8Array(4 * 4 * 3), 4, 4);
+    bomb.writeInt32LE(30000, 18);
+    bomb.writeInt32LE(30000, 22);
+    await expectWireError(file(bomb, 'bomb.bmp'), 413, /pixel|large/i);
   });
 
   it('refuses uploads over MAX_UPLOAD_BYTES, as a file and as base64', async () => {

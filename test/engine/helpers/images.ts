@@ -40,3 +40,35 @@ export async function corruptPng(): Promise<Buffer> {
   for (let i = 60; i < png.length - 20; i++) png[i] = (png[i] ?? 0) ^ 0x5a;
   return png;
 }
+
+/**
+ * A BMP written byte by byte (not by the decoder's library): 24-bit BGR rows, or 8-bit with a grey palette,
+ * bottom-up unless `topDown` (negative height), rows padded to 4 bytes. `rgb` is interleaved, top row first.
+ */
+export function bmpOf(rgb: Uint8Array, width: number, height: number, opts: { bits?: 24 | 8; topDown?: boolean } = {}): Buffer {
+  const bits = opts.bits ?? 24;
+  const rowBytes = Math.ceil((width * bits) / 32) * 4;
+  const paletteBytes = bits === 8 ? 256 * 4 : 0;
+  const offset = 54 + paletteBytes;
+  const out = Buffer.alloc(offset + rowBytes * height);
+  out.write('BM', 0, 'ascii');
+  out.writeUInt32LE(out.length, 2);
+  out.writeUInt32LE(offset, 10);
+  out.writeUInt32LE(40, 14); // BITMAPINFOHEADER
+  out.writeInt32LE(width, 18);
+  out.writeInt32LE(opts.topDown ? -height : height, 22);
+  out.writeUInt16LE(1, 26);
+  out.writeUInt16LE(bits, 28);
+  out.writeUInt32LE(rowBytes * height, 34);
+  if (bits === 8) for (let i = 0; i < 256; i++) out.writeUInt32LE(i * 0x010101, 54 + 4 * i);
+  for (let y = 0; y < height; y++) {
+    const row = offset + (opts.topDown ? y : height - 1 - y) * rowBytes;
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      const [r = 0, g = 0, b = 0] = [rgb[i], rgb[i + 1], rgb[i + 2]];
+      if (bits === 8) out[row + x] = Math.round((r + g + b) / 3);
+      else out.set([b, g, r], row + 3 * x);
+    }
+  }
+  return out;
+}
