@@ -8,8 +8,13 @@ rest. Both models must have the same architecture; the second must be fine-tuned
 
 Prints the validation sets of train.py for the base, the tuned and the interpolated model, then exports the
 interpolated one (and its manifest entry, unless --no-manifest).
+
+With --ensemble the export is instead both models side by side in one graph, their per-frame probabilities
+averaged (log of the mean, so the output is still CTC log-probabilities): an output ensemble costs two models'
+compute, where the weight average costs one. Both are printed either way, for the comparison.
 """
 import argparse
+import math
 import os
 import sys
 
@@ -17,6 +22,21 @@ os.environ.setdefault("READER_NO_PRELOAD", "1")  # train.py would re-exec this p
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train  # noqa: E402
 import platesynth as ps  # noqa: E402  (train.py put it on the path)
+import torch  # noqa: E402
+
+
+class OutputEnsemble(torch.nn.Module):
+    """Mean of the members' per-frame probabilities, as log-probabilities. Members fine-tuned from one another
+    keep the same CTC alignment (the same frames carry the same characters), so averaging frame by frame is
+    averaging like with like."""
+
+    def __init__(self, *members):
+        super().__init__()
+        self.members = torch.nn.ModuleList(members)
+
+    def forward(self, x):
+        logp = torch.stack([m(x) for m in self.members])
+        return torch.logsumexp(logp, dim=0) - math.log(len(self.members))
 
 
 def main():
@@ -27,6 +47,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--no-manifest", action="store_true")
     ap.add_argument("--emblems", action="store_true", help="also report the emblem-synth validation set")
+    ap.add_argument("--ensemble", action="store_true", help="export the output ensemble instead of the weight average")
     args = ap.parse_args()
     base, tuned = train.load_onnx_weights(args.base), train.load_onnx_weights(args.tuned)
     mixed = train.load_onnx_weights(args.base)
@@ -34,10 +55,11 @@ def main():
     mixed.load_state_dict({k: (1 - args.alpha) * sb[k] + args.alpha * st[k] for k in sb})
     sets = train.validation_sets(train.load_real(), ps.load_glyphs(os.path.join(train.DATA, "plate-chars")),
                                  emblems=args.emblems)
-    for name, model in (("base", base), ("tuned", tuned), (f"alpha {args.alpha:g}", mixed)):
+    ensemble = OutputEnsemble(base, tuned)
+    for name, model in (("base", base), ("tuned", tuned), (f"alpha {args.alpha:g}", mixed), ("ensemble", ensemble)):
         accs = {k: train.evaluate(model, x, y, "cpu")[0] for k, (x, y) in sets.items()}
         print(f"{name:>10}: " + " ".join(f"{k} {v:.3f}" for k, v in accs.items()) + f" | mean {sum(accs.values()) / len(accs):.3f}")
-    sha = train.export_onnx(mixed, args.out)
+    sha = train.export_onnx(ensemble if args.ensemble else mixed, args.out)
     if not args.no_manifest:
         train.update_manifest(args.out, sha)
     print("exported", args.out, sha)
