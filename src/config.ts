@@ -66,6 +66,11 @@ const EnvSchema = z.object({
   ENGINE_WORKERS: int(2),
   /** onnxruntime intra-op threads per engine worker. */
   ENGINE_THREADS: int(1),
+  /**
+   * Nice value added to the engine worker threads (Linux), so HTTP handling and queue lock renewal run
+   * first when the engine saturates the cores; 0 = the process's own priority. At most 19.
+   */
+  ENGINE_NICE: int(10),
   /** Regular mode: upsample images smaller than the larger detection pass (more small plates, slower). */
   ENGINE_UPSAMPLE: flag.default(false),
   /** Recognition jobs waiting beyond this are refused with 503 (back-pressure). */
@@ -113,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     engine: {
       workers: Math.max(1, e.ENGINE_WORKERS),
       threads: Math.max(1, e.ENGINE_THREADS),
+      niceness: Math.min(19, e.ENGINE_NICE),
       upsample: e.ENGINE_UPSAMPLE,
       modelsDir: e.MODELS_DIR,
     },

@@ -12,6 +12,7 @@ export async function createEngine(config: Config, waitUntilLoaded = true): Prom
   const engine = createEnginePool({
     modelsDir: config.engine.modelsDir ?? DEFAULT_MODELS_DIR,
     workers: config.engine.workers,
+    niceness: config.engine.niceness,
     intraOpThreads: config.engine.threads,
     upsampleSecondPass: config.engine.upsample,
     maxPixels: config.upload.maxPixels,

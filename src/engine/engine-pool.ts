@@ -7,12 +7,14 @@ import { Piscina } from 'piscina';
 import { ServiceUnavailableError } from '../errors.js';
 import { createPipeline, DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from './pipeline.js';
 import type { Engine, EngineResult, RecogniseOptions } from './types.js';
-import { deserializeError, type WorkerReply, type WorkerTask } from './worker-protocol.js';
+import { deserializeError, type WorkerData, type WorkerReply, type WorkerTask } from './worker-protocol.js';
 
 export interface EnginePoolOptions extends Partial<Omit<PipelineConfig, 'modelsDir'>> {
   modelsDir: string;
   /** Worker threads; default one per core minus one for the event loop, at least one. */
   workers?: number;
+  /** Nice value added to each worker thread (thread-priority.ts) so the event loop runs first; default 0. */
+  niceness?: number;
   /** Requests waiting for a worker before recognise() answers 503; default 16 per worker. */
   maxQueue?: number;
   /**
@@ -53,12 +55,13 @@ function copyToOwnBuffer(image: Uint8Array): ArrayBuffer {
 }
 
 export function createEnginePool(opts: EnginePoolOptions): PooledEngine {
-  const { workers: w, maxQueue: q, transferInput = false, ...rest } = opts;
+  const { workers: w, maxQueue: q, transferInput = false, niceness = 0, ...rest } = opts;
   const config: PipelineConfig = { ...DEFAULT_PIPELINE_CONFIG, ...rest };
+  const workerData: WorkerData = { pipeline: config, niceness };
   const workers = w ?? Math.max(1, availableParallelism() - 1);
   const pool = new Piscina({
     filename: workerEntry().href,
-    workerData: config,
+    workerData,
     minThreads: workers,
     maxThreads: workers,
     maxQueue: q ?? 16 * workers,

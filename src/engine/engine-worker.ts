@@ -4,12 +4,14 @@
  * HTTP event loop.
  */
 import { workerData } from 'piscina';
-import { createPipeline, type PipelineConfig } from './pipeline.js';
-import { serializeError, type WorkerReply, type WorkerTask } from './worker-protocol.js';
+import { createPipeline } from './pipeline.js';
+import { lowerThreadPriority } from './thread-priority.js';
+import { serializeError, type WorkerData, type WorkerReply, type WorkerTask } from './worker-protocol.js';
 
-const config = workerData as PipelineConfig;
+const data = workerData as WorkerData;
+lowerThreadPriority(data.niceness);
 // Started at import so models load while the pool warms up; rejections are reported per task below.
-const pipeline = createPipeline(config);
+const pipeline = createPipeline(data.pipeline);
 pipeline.catch(() => undefined);
 
 async function handle(task: WorkerTask): Promise<WorkerReply> {

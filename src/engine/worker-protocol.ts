@@ -4,7 +4,15 @@
  * thread rebuilds the typed error of src/errors.ts.
  */
 import { AppError, BadRequestError, InvalidImageError, PayloadTooLargeError } from '../errors.js';
+import type { PipelineConfig } from './pipeline.js';
 import type { EngineResult, RecogniseOptions } from './types.js';
+
+/** What each worker thread starts with. */
+export interface WorkerData {
+  pipeline: PipelineConfig;
+  /** Added to the thread's nice value (thread-priority.ts); 0 leaves it at the process's. */
+  niceness: number;
+}
 
 export type WorkerTask =
   | { kind: 'warmup' }

@@ -2,6 +2,8 @@
  * The worker-thread engine on fake models: workers start from TypeScript sources (tsx loader), load models
  * before ready(), and typed errors survive the thread boundary.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnginePool, type PooledEngine } from '../../src/engine/engine-pool.js';
 import { DEFAULT_RECOGNISE_OPTIONS } from '../../src/engine/types.js';
@@ -31,6 +33,24 @@ describe('createEnginePool', () => {
     expect(r.plates[0]?.plate).toBe('ab12cde');
     expect(r.plates[0]?.region.code).toBe('gb');
     expect(bytes.byteLength).toBeGreaterThan(0); // a webhook may still send the upload afterwards
+  });
+
+  it.runIf(process.platform === 'linux')('runs its workers at the nice value asked for, leaving the event loop\'s alone', async () => {
+    // /proc/self/task/TID/stat field 19 is each thread's nice value.
+    const niceOfThreads = () =>
+      readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]));
+    const loop = getPriority(); // this thread's, the event loop's (a CI runner may itself be niced)
+    const asked = Math.min(19, loop + 7);
+    const before = niceOfThreads().filter((n) => n === asked).length;
+    const polite = createEnginePool({ modelsDir: writeFakeModels('ab12cde'), workers: 2, niceness: 7 });
+    try {
+      await polite.started;
+      expect((await polite.recognise(await solidJpeg(320, 240), DEFAULT_RECOGNISE_OPTIONS)).plates).toHaveLength(1);
+      expect(niceOfThreads().filter((n) => n === asked).length - before).toBeGreaterThanOrEqual(2);
+      expect(getPriority()).toBe(loop);
+    } finally {
+      await polite.close();
+    }
   });
 
   it('with transferInput moves an owned buffer but copies views into shared ones', async () => {
