@@ -12,6 +12,7 @@
  * wrong there, so `dscore` reliability is a lower bound).
  * Vehicles: of the true plates found (IoU >= 0.3), the share paired with a vehicle box that contains them
  * (`vehicle_paired`) and the share whose vehicle has a type other than Unknown (`vehicle_typed`).
+ * Region: of the true plates found, the share whose `region` is of the folder's country (`region_country`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -20,10 +21,20 @@ import { iou } from '../src/engine/box-map.js';
 import { createInlineEngine } from '../src/engine/engine-pool.js';
 import { DEFAULT_MODELS_DIR } from '../src/engine/onnx-session.js';
 import { type Box, DEFAULT_RECOGNISE_OPTIONS, type EngineResult, type Mode } from '../src/engine/types.js';
+import { loadRegionCatalog, type RegionCatalog } from '../src/engine/regions.js';
 import { collectSamples, type Sample } from './openalpr-samples.js';
 import { reliability, type Scored } from './reliability.js';
 
 const REGION_HINT: Record<string, string | undefined> = { us: 'us', br: 'br', eu: undefined };
+
+/**
+ * Whether a found plate's `region` is of the folder's country: us = `us` or a state, br = `br`, eu = a
+ * country of the European plate style (regions/*.json `style`; the folder mixes European countries).
+ */
+function regionFits(country: string, code: string, catalog: RegionCatalog): boolean {
+  if (country === 'eu') return catalog.byCode.get(code)?.style === 'eu';
+  return code === country || code.startsWith(`${country}-`);
+}
 
 /** score_api's `exact`: upper-case alphanumerics. `norm` also folds O into 0 (the labels mix them up). */
 const exact = (s: string): string => s.toUpperCase().replace(/[^A-Z0-9]/g, '');
@@ -68,6 +79,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const engine = await createInlineEngine({ modelsDir: args.models, deskew: args.deskew, tightLetterbox: args.tight });
   const samples = args.dirs.flatMap(collectSamples);
+  const catalog = loadRegionCatalog();
   const rows: string[] = ['country\timage\ttruth\tread\ttop1\ttop5\tdetected\ttotal_ms'];
   const byCountry = new Map<string, Sample[]>();
   for (const s of samples) byCountry.set(s.country, [...(byCountry.get(s.country) ?? []), s]);
@@ -75,7 +87,7 @@ async function main(): Promise<void> {
   const scored: Scored[] = [];
   const dscored: Scored[] = [];
   for (const [country, list] of byCountry) {
-    const st = { top1: 0, top1Exact: 0, top5: 0, det: 0, extra: 0, paired: 0, typed: 0, ms: [] as number[], stages: { decode: [] as number[], detect: [] as number[], vehicle: [] as number[], read: [] as number[] } };
+    const st = { top1: 0, top1Exact: 0, top5: 0, det: 0, extra: 0, paired: 0, typed: 0, region: 0, ms: [] as number[], stages: { decode: [] as number[], detect: [] as number[], vehicle: [] as number[], read: [] as number[] } };
     const misreads: string[] = [];
     for (const s of list) {
       const hint = args.regions ? REGION_HINT[country] : undefined;
@@ -98,6 +110,7 @@ async function main(): Promise<void> {
       const found = plates[ious.indexOf(Math.max(...ious))];
       for (const [i, p] of plates.entries()) dscored.push({ score: p.dscore, right: (ious[i] ?? 0) >= 0.3 });
       if (det && found) scored.push({ score: found.score, right: norm(found.plate) === norm(s.plate) });
+      if (det && found) st.region += Number(regionFits(country, found.region.code, catalog));
       if (det && found && found.vehicle.score > 0 && containment(found.box, found.vehicle.box) >= MIN_CONTAINMENT) {
         st.paired += 1;
         st.typed += Number(found.vehicle.type !== 'Unknown');
@@ -123,6 +136,7 @@ async function main(): Promise<void> {
       country, images: list.length, top1: r4(st.top1 / n), top1_exact: r4(st.top1Exact / n), top5: r4(st.top5 / n),
       detected: r4(st.det / n), extra_per_image: Math.round((st.extra / n) * 1000) / 1000,
       vehicle_paired: r4(st.paired / Math.max(st.det, 1)), vehicle_typed: r4(st.typed / Math.max(st.det, 1)),
+      region_country: r4(st.region / Math.max(st.det, 1)),
       median_ms: {
         total: r4(median(st.ms)), decode: r4(median(st.stages.decode)), detect: r4(median(st.stages.detect)),
         vehicle: r4(median(st.stages.vehicle)), read: r4(median(st.stages.read)),

@@ -46,6 +46,13 @@ export const Manifest = z.object({
     /** Below this top type probability the engine answers `Unknown` (chosen on validation). */
     type_min_score: z.number().min(0).max(1),
   }),
+  /** Optional: without it `region` is predicted from the text alone. */
+  'plate-style': ModelEntry.extend({
+    input: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }),
+    /** Style names in output order; regions/*.json `style` refers to them. */
+    output: z.object({ styles: z.array(z.string().min(1)).min(2) }),
+    crop_margin: z.number().min(0).max(1),
+  }).optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -60,6 +67,8 @@ export interface LoadedModels {
   reader: ort.InferenceSession;
   vehicleDetector: ort.InferenceSession;
   vehicleAttributes: ort.InferenceSession;
+  /** Present when the manifest lists a plate-style model. */
+  plateStyle?: ort.InferenceSession;
 }
 
 export class ModelIntegrityError extends Error {
@@ -99,13 +108,15 @@ export function loadModels(modelsDir: string, opts: SessionOptions): Promise<Loa
   if (!p) {
     p = (async () => {
       const manifest = await loadManifest(modelsDir);
-      const [detector, reader, vehicleDetector, vehicleAttributes] = await Promise.all([
+      const style = manifest['plate-style'];
+      const [detector, reader, vehicleDetector, vehicleAttributes, plateStyle] = await Promise.all([
         loadSession(modelsDir, manifest['plate-detector'], opts),
         loadSession(modelsDir, manifest['plate-reader'], opts),
         loadSession(modelsDir, manifest['vehicle-detector'], opts),
         loadSession(modelsDir, manifest['vehicle-attributes'], opts),
+        style ? loadSession(modelsDir, style, opts) : undefined,
       ]);
-      return { manifest, detector, reader, vehicleDetector, vehicleAttributes };
+      return { manifest, detector, reader, vehicleDetector, vehicleAttributes, plateStyle };
     })();
     // A failed load is not cached: a retry after the files appear should work.
     p.catch(() => loaded.delete(key));
@@ -117,7 +128,7 @@ export function loadModels(modelsDir: string, opts: SessionOptions): Promise<Loa
 /** Release every session of models from loadModels, and forget them, for a process done with them. */
 export async function releaseModels(models: LoadedModels): Promise<void> {
   for (const [key, p] of loaded) if ((await p.catch(() => undefined)) === models) loaded.delete(key);
-  for (const s of [models.detector, models.reader, models.vehicleDetector, models.vehicleAttributes]) await s.release();
+  for (const s of [models.detector, models.reader, models.vehicleDetector, models.vehicleAttributes, models.plateStyle]) await s?.release();
 }
 
 export interface SessionOutput {

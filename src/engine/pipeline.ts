@@ -1,7 +1,8 @@
 /**
  * One recognition, start to end, in the calling thread:
  * decode -> letterbox -> detect plates (1-2 passes) -> threshold + NMS -> detect vehicles + attributes -> pair
- * plates with vehicles (strict rule) -> crop -> batch read (+ re-crop of loose boxes) -> CTC beam -> regions -> filter.
+ * plates with vehicles (strict rule) -> crop -> batch read (+ re-crop of loose boxes) -> CTC beam -> regions -> filter
+ * -> plate style -> region prediction.
  * Stateless per call; the models and region catalogue are loaded once per thread.
  */
 import { associatePlates } from './associate.js';
@@ -11,6 +12,7 @@ import { DEFAULT_MAX_PIXELS, decodeImage } from './decode.js';
 import { detectWithCloseUp, passSizes } from './detect.js';
 import { type LoadedModels, loadModels } from './onnx-session.js';
 import { modeSettings } from './mode.js';
+import { plateStyles } from './plate-style.js';
 import { readPlates } from './read.js';
 import { predictRegion } from './region-predict.js';
 import { applyConstraints, compileTextFormats, loadRegionCatalog, type RegionCatalog, resolveHints } from './regions.js';
@@ -108,7 +110,8 @@ export async function recogniseWith(
   const described = await describeVehicles(models, decoded.raw, shown.map((s) => s.v));
   const describeMs = performance.now() - tDescribe;
   const vehicleOf = new Map(shown.map((s, k) => [s.i, described.vehicles[k]]));
-  const plates: PlateRead[] = kept.map(({ det: d, ranked }) => {
+  const looks = await plateStyles(models, kept.map((k) => k.det.imageBox), decoded.raw, decoded.toRaw);
+  const plates: PlateRead[] = kept.map(({ det: d, ranked }, i) => {
     const top = ranked[0] as Candidate;
     return {
       box: d.imageBox,
@@ -116,7 +119,7 @@ export async function recogniseWith(
       score: top.score,
       dscore: calibrateScore(d.score, detector.calibration),
       candidates: ranked,
-      region: predictRegion(top.plate, catalog, hinted, options.regions),
+      region: predictRegion(top.plate, catalog, hinted, options.regions, looks.styles[i]),
       vehicle: vehicleOf.get(d.owner) ?? zeroVehicle(),
     };
   });
@@ -133,7 +136,7 @@ export async function recogniseWith(
       detectMs: t2 - t1,
       vehicleMs: t3 - t2 + describeMs,
       readMs: t4 - t3 - describeMs,
-      modelMs: det.ms + found.ms + read.ms + described.ms,
+      modelMs: det.ms + found.ms + read.ms + described.ms + looks.ms,
       totalMs: t4 - t0,
     },
   };

@@ -1,8 +1,9 @@
 /**
- * Predict a plate's `region {code, score}` from its text alone (the vendor uses an image classifier; we
- * have only the format). Each region that accepts the text gets weight prior x (matched format weight /
- * all its format weight), a crude P(region) x P(text | region); scores are shares of the total weight, so
- * a text many regions accept ("abc1234": most US states, Brazil's old series, Greece) gets a low score.
+ * Predict a plate's `region {code, score}` from its text and, when the plate-style model ran, how the plate
+ * looks. Each region that accepts the text gets weight prior x (matched format weight / all its format
+ * weight) x P(its country's style | crop): a crude P(region) x P(text | region) x P(looks | region). Scores
+ * are shares of the total weight, so a text many regions accept ("abc1234": most US states, Brazil's old
+ * series, Greece) gets a low score unless the plate's design settles it (a Brazilian grey plate: `br`).
  *
  * Policy:
  * - Hints first: if the text fits a hinted region, only hinted regions compete; otherwise every region does.
@@ -27,11 +28,20 @@ function round3(x: number): number {
   return Math.round(Math.min(MAX_SCORE, Math.max(0, x)) * 1000) / 1000;
 }
 
-function weigh(regions: readonly RegionDef[], plate: string): Array<{ r: RegionDef; w: number }> {
+/** P(style | crop) from the plate-style model: style name -> probability, summing to 1. */
+export type StyleEvidence = ReadonlyMap<string, number>;
+
+/** P(looks | region): its style's probability; an even share for a country without a style the model knows. */
+function styleLikelihood(r: RegionDef, styles: StyleEvidence | undefined): number {
+  if (!styles || styles.size === 0) return 1;
+  return (r.style === undefined ? undefined : styles.get(r.style)) ?? 1 / styles.size;
+}
+
+function weigh(regions: readonly RegionDef[], plate: string, styles: StyleEvidence | undefined): Array<{ r: RegionDef; w: number }> {
   const out: Array<{ r: RegionDef; w: number }> = [];
   for (const r of regions) {
     const m = matchWeight(r, plate);
-    if (m > 0) out.push({ r, w: (r.prior * m) / r.totalWeight });
+    if (m > 0) out.push({ r, w: ((r.prior * m) / r.totalWeight) * styleLikelihood(r, styles) });
   }
   return out;
 }
@@ -55,12 +65,18 @@ function pickFrom(weighted: Array<{ r: RegionDef; w: number }>): RegionPredictio
   return { code: best.country, score: round3(countryShare) };
 }
 
-export function predictRegion(plate: string, catalog: RegionCatalog, hinted: readonly RegionDef[], hintCodes: readonly string[] = []): RegionPrediction {
+export function predictRegion(
+  plate: string,
+  catalog: RegionCatalog,
+  hinted: readonly RegionDef[],
+  hintCodes: readonly string[] = [],
+  styles?: StyleEvidence,
+): RegionPrediction {
   if (hinted.length > 0) {
-    const w = weigh(hinted, plate);
+    const w = weigh(hinted, plate, styles);
     if (w.length > 0) return pickFrom(w);
   }
-  const all = weigh(catalog.regions, plate);
+  const all = weigh(catalog.regions, plate, styles);
   if (all.length > 0) return pickFrom(all);
   const firstHint = hintCodes[0]?.trim().toLowerCase();
   return firstHint ? { code: firstHint, score: HINT_FALLBACK_SCORE } : { code: 'unknown', score: 0 };

@@ -15,6 +15,8 @@ const RegionFile = z.object({
   country: z.string().regex(/^[a-z]{2}$/),
   name: z.string(),
   prior: z.number().positive(),
+  /** The family of plate designs the country's plates belong to, as the plate-style model names them. */
+  style: z.string().optional(),
   note: z.string().optional(),
   regions: z.array(
     z.object({
@@ -34,6 +36,8 @@ export interface RegionDef {
   country: string;
   /** Global prior: country prior x share within the country. */
   prior: number;
+  /** The country's plate-design family (regions/*.json `style`), if it has one the style model knows. */
+  style?: string;
   twoRow: boolean;
   formats: Array<{ re: RegExp; weight: number }>;
   totalWeight: number;
@@ -54,7 +58,7 @@ export function buildCatalog(files: RegionFile[]): RegionCatalog {
     for (const r of f.regions) {
       const formats = r.formats.map((x) => ({ re: anchored(x.pattern), weight: x.weight }));
       const totalWeight = formats.reduce((s, x) => s + x.weight, 0);
-      regions.push({ code: r.code, country: f.country, prior: f.prior * r.prior, twoRow: r.twoRow, formats, totalWeight });
+      regions.push({ code: r.code, country: f.country, prior: f.prior * r.prior, style: f.style, twoRow: r.twoRow, formats, totalWeight });
     }
   }
   return { regions, byCode: new Map(regions.map((r) => [r.code, r])) };

@@ -160,6 +160,23 @@ describe('pipeline on fake models', () => {
     expect(ok.plates[0]?.candidates.every((c) => /^\d[a-z]{3}\d{3}$|^\d[a-z]\d{5}$|^\d{2}[a-z]\d{5}$|^[a-z]{3}\d{3}$/.test(c.plate))).toBe(true);
   });
 
+  it('predicts the region from the text and, with a plate-style model, from how the plate looks', async () => {
+    // abc1234 fits a dozen US states, Brazil's grey series and Greece: the text alone says `us`.
+    expect((await engine.recognise(image, opts())).plates[0]?.region.code).toBe('us-ca'); // 7abc123: California's
+    const textOnly = await createInlineEngine({ modelsDir: writeFakeModels('abc1234') });
+    const brazilian = await createInlineEngine({ modelsDir: writeFakeModels('abc1234', undefined, undefined, undefined, [0.03, 0.95, 0.02]) });
+    try {
+      expect((await textOnly.recognise(image, opts())).plates[0]?.region.code).toBe('us');
+      const r = await brazilian.recognise(image, opts());
+      expect(r.plates[0]?.region.code).toBe('br');
+      expect(r.plates[0]?.plate).toBe('abc1234'); // the look changes the region, never the read
+      expect(r.timings.modelMs).toBeGreaterThan(0);
+    } finally {
+      await textOnly.close();
+      await brazilian.close();
+    }
+  });
+
   it('throws InvalidImageError for bad bytes', async () => {
     await expect(engine.recognise(Buffer.from('nope'), opts())).rejects.toBeInstanceOf(InvalidImageError);
   });

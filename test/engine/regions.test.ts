@@ -119,6 +119,23 @@ describe('predictRegion', () => {
     expect(predictRegion('zzzzzzzzzzzz', catalog, [])).toEqual({ code: 'unknown', score: 0 });
   });
 
+  it('weighs the formats by how the plate looks (plate-style evidence)', () => {
+    const looks = (na: number, br: number, eu: number) => new Map([['na', na], ['br', br], ['eu', eu]]);
+    // abc1234: a dozen US states, Brazil's grey series, Greece. A Brazilian-looking plate is Brazilian.
+    const br = predictRegion('abc1234', catalog, [], [], looks(0.03, 0.95, 0.02));
+    expect(br.code).toBe('br');
+    expect(br.score).toBeGreaterThan(0.7); // countries with no style (ph, my...) keep an even share
+    expect(predictRegion('abc1234', catalog, [], [], looks(0.95, 0.03, 0.02)).code).toBe('us');
+    // A European look with the same text: a European country with that format (Germany's, Greece's).
+    const eu = predictRegion('abc1234', catalog, [], [], looks(0.02, 0.03, 0.95)).code;
+    expect(catalog.byCode.get(eu)?.style).toBe('eu');
+    // Even evidence changes nothing against the text alone; unknown style names count as no evidence.
+    expect(predictRegion('abc1234', catalog, [], [], looks(1 / 3, 1 / 3, 1 / 3))).toEqual(predictRegion('abc1234', catalog, []));
+    expect(predictRegion('abc1234', catalog, [], [], new Map([['xx', 0.9], ['yy', 0.1]]))).toEqual(predictRegion('abc1234', catalog, []));
+    // A hint still wins over the look, as it does over the text.
+    expect(predictRegion('abc1234', catalog, resolveHints(catalog, ['us-ny']), ['us-ny'], looks(0.03, 0.95, 0.02)).code).toBe('us-ny');
+  });
+
   it('keeps scores in [0, 1)', () => {
     for (const p of ['abc1234', 'abc1d23', '7abc123', '1234bcd', 'ab123cd', '123']) {
       const s = predictRegion(p, catalog, []).score;

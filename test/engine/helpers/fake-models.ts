@@ -60,11 +60,16 @@ export function logitsFor(text: string, doubt?: { at: number; alt: string; p: nu
   return out;
 }
 
+/** Style names of the fake plate-style model, in its output order (the shipped model's). */
+export const FAKE_STYLES = ['na', 'br', 'eu'];
+
+/** `styles`: the probabilities over FAKE_STYLES a plate-style model answers for every crop; none: no such model. */
 export function writeFakeModels(
   readerText = '7abc123',
   doubt?: { at: number; alt: string; p: number },
   vehicles: number[][] = FAKE_VEHICLES,
   ink = 0.97,
+  styles?: number[],
 ): string {
   const dir = mkdtempSync(join(tmpdir(), 'platewise-models-'));
   const det = constantDetector(FAKE_DETECTIONS);
@@ -98,6 +103,13 @@ export function writeFakeModels(
       type_min_score: 0.5,
     },
   };
+  if (styles) {
+    const style = constantModel('images', ['b', 3, 32, 96], 'styles', Float32Array.from(styles), [1, styles.length]);
+    writeFileSync(join(dir, 'style.onnx'), style);
+    Object.assign(manifest, {
+      'plate-style': { file: 'style.onnx', sha256: sha(style), input: { height: 32, width: 96 }, output: { styles: FAKE_STYLES }, crop_margin: 0.06 },
+    });
+  }
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return dir;
 }
