@@ -12,7 +12,7 @@ import { DEFAULT_MAX_PIXELS, decodeImage } from './decode.js';
 import { detectWithCloseUp, passSizes } from './detect.js';
 import { type LoadedModels, loadModels } from './onnx-session.js';
 import { modeSettings } from './mode.js';
-import { plateStyles } from './plate-style.js';
+import { classifyPlateStyles } from './plate-style.js';
 import { readPlates } from './read.js';
 import { predictRegion } from './region-predict.js';
 import { applyConstraints, compileTextFormats, loadRegionCatalog, type RegionCatalog, resolveHints } from './regions.js';
@@ -110,7 +110,7 @@ export async function recogniseWith(
   const described = await describeVehicles(models, decoded.raw, shown.map((s) => s.v));
   const describeMs = performance.now() - tDescribe;
   const vehicleOf = new Map(shown.map((s, k) => [s.i, described.vehicles[k]]));
-  const looks = await plateStyles(models, kept.map((k) => k.det.imageBox), decoded.raw, decoded.toRaw);
+  const looks = await classifyPlateStyles(models, kept.map((k) => k.det.imageBox), decoded.raw, decoded.toRaw);
   const plates: PlateRead[] = kept.map(({ det: d, ranked }, i) => {
     const top = ranked[0] as Candidate;
     return {

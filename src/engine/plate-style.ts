@@ -11,7 +11,7 @@ import { cropToRgbTensor } from './rgb-crop.js';
 import type { Box } from './types.js';
 
 /** Per box (upload coordinates), the style probabilities; none when the models have no plate-style model. */
-export async function plateStyles(models: LoadedModels, boxes: readonly Box[], raw: RawImage, toRaw: AxisScale): Promise<{ styles: StyleEvidence[]; ms: number }> {
+export async function classifyPlateStyles(models: LoadedModels, boxes: readonly Box[], raw: RawImage, toRaw: AxisScale): Promise<{ styles: StyleEvidence[]; ms: number }> {
   const m = models.manifest['plate-style'];
   if (!m || !models.plateStyle || boxes.length === 0) return { styles: [], ms: 0 };
   const { width: w, height: h } = m.input;

@@ -13,7 +13,7 @@ import { createEnginePool, createInlineEngine, type PooledEngine } from '../../s
 import { DEFAULT_MAX_PIXELS, decodeImage } from '../../src/engine/decode.js';
 import { detectBoxes, detectWithCloseUp, passSizes } from '../../src/engine/detect.js';
 import { modeSettings } from '../../src/engine/mode.js';
-import { plateStyles } from '../../src/engine/plate-style.js';
+import { classifyPlateStyles } from '../../src/engine/plate-style.js';
 import { DEFAULT_MODELS_DIR, loadManifest, loadModels } from '../../src/engine/onnx-session.js';
 import { DEFAULT_RECOGNISE_OPTIONS, type Box, type Engine } from '../../src/engine/types.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
@@ -129,7 +129,7 @@ describe.skipIf(!modelsPresent())('engine on the trained models', () => {
     const models = await loadModels(DEFAULT_MODELS_DIR, { intraOpNumThreads: 1 });
     for (const f of fixtures.filter((x) => x.file.startsWith('us-'))) {
       const decoded = await decodeImage(readFileSync(join(FIXTURES, f.file)), { maxPixels: DEFAULT_MAX_PIXELS, maxSide: 2560 });
-      const [looks] = (await plateStyles(models, [f.box], decoded.raw, decoded.toRaw)).styles;
+      const [looks] = (await classifyPlateStyles(models, [f.box], decoded.raw, decoded.toRaw)).styles;
       const best = [...(looks ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
       expect(best, f.file).toBe('na');
     }
