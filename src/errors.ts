@@ -36,6 +36,11 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
+/** The 413 for an image whose declared pixel count is over the pixel limit (a decompression bomb's shape). */
+export function tooManyPixelsError(): PayloadTooLargeError {
+  return new PayloadTooLargeError('The image has too many pixels.', 'too_many_pixels');
+}
+
 /** 403 with the exact DRF message clients match on. */
 export class InvalidTokenError extends AppError {
   constructor() {

@@ -7,7 +7,7 @@
  * the pixel rows are all there, so a truncated or lying file fails cheaply.
  */
 import { decode } from 'bmpimagejs';
-import { InvalidImageError, PayloadTooLargeError } from '../errors.js';
+import { InvalidImageError, tooManyPixelsError } from '../errors.js';
 
 /** BITMAPFILEHEADER (14 bytes) + the BITMAPINFOHEADER fields up to the compression (biCompression ends at 34). */
 const MIN_HEADER_BYTES = 34;
@@ -35,7 +35,7 @@ export function decodeBmp(bytes: Uint8Array, maxPixels: number): BmpPixels {
   const bitsPerPixel = view.getUint16(28, true);
   const compression = view.getUint32(30, true);
   if (width <= 0 || height === 0) throw new InvalidImageError();
-  if (width * height > maxPixels) throw new PayloadTooLargeError('The image has too many pixels.', 'too_many_pixels');
+  if (width * height > maxPixels) throw tooManyPixelsError();
   // Rows are padded to 4 bytes.
   const rowBytes = Math.ceil((width * bitsPerPixel) / 32) * 4;
   if (UNCOMPRESSED.has(compression) && dataOffset + rowBytes * height > bytes.length) throw new InvalidImageError();

@@ -3,7 +3,7 @@
  * everything downstream (boxes included) is in the coordinates of the image as a viewer shows it.
  */
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
-import { AppError, InvalidImageError, PayloadTooLargeError } from '../errors.js';
+import { AppError, InvalidImageError, tooManyPixelsError } from '../errors.js';
 import { decodeBmp, isBmp } from './bmp.js';
 import type { AxisScale } from './box-map.js';
 import type { RawImage } from './crop.js';
@@ -68,7 +68,7 @@ export function isHevcHeif(bytes: Uint8Array): boolean {
 
 function toDecodeError(e: unknown, bytes: Uint8Array): AppError {
   if (e instanceof AppError) return e;
-  if (isPixelLimitError(e)) return new PayloadTooLargeError('The image has too many pixels.', 'too_many_pixels');
+  if (isPixelLimitError(e)) return tooManyPixelsError();
   // The prebuilt libvips has no HEVC decoder: say so rather than call an iPhone photo invalid.
   if (isHevcHeif(bytes)) return new InvalidImageError('HEIC images (HEVC) cannot be decoded by this server: send JPEG, PNG, WebP or AVIF.');
   return new InvalidImageError();
@@ -84,7 +84,7 @@ interface OpenedImage {
 async function openWithSharp(bytes: Uint8Array, input: SharpOptions, maxPixels: number): Promise<OpenedImage> {
   const meta = await sharp(bytes, input).metadata();
   if (!ALLOWED_FORMATS.has(meta.format)) throw new InvalidImageError(`Unsupported image format: ${meta.format}.`);
-  if (meta.width * meta.height > maxPixels) throw new PayloadTooLargeError('The image has too many pixels.', 'too_many_pixels');
+  if (meta.width * meta.height > maxPixels) throw tooManyPixelsError();
   return { pipeline: sharp(bytes, input), width: meta.autoOrient.width, height: meta.autoOrient.height };
 }
 
