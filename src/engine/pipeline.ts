@@ -1,8 +1,8 @@
 /**
  * One recognition, start to end, in the calling thread:
  * decode -> letterbox -> detect plates (1-2 passes) -> threshold + NMS -> detect vehicles + attributes -> pair
- * plates with vehicles (strict rule) -> crop -> batch read (+ re-crop of loose boxes) -> CTC beam -> regions -> filter
- * -> plate style -> region prediction.
+ * plates with vehicles (strict rule) -> crop -> batch read (+ re-crop of loose boxes) -> CTC beam -> plate style
+ * -> re-rank by hints or by the style -> threshold -> region prediction.
  * Stateless per call; the models and region catalogue are loaded once per thread.
  */
 import { associatePlates } from './associate.js';
@@ -15,7 +15,16 @@ import { modeSettings } from './mode.js';
 import { classifyPlateStyles } from './plate-style.js';
 import { readPlates } from './read.js';
 import { predictRegion } from './region-predict.js';
-import { applyConstraints, compileTextFormats, loadRegionCatalog, type RegionCatalog, resolveHints } from './regions.js';
+import {
+  applyConstraints,
+  compileTextFormats,
+  hasConstraints,
+  loadRegionCatalog,
+  rankByLooks,
+  type RegionCatalog,
+  resolveHints,
+  type StyleEvidence,
+} from './regions.js';
 import type { Candidate, EngineResult, PlateRead, RecogniseOptions, Vehicle } from './types.js';
 import { describeVehicles, findVehicles } from './vehicles.js';
 
@@ -90,16 +99,22 @@ export async function recogniseWith(
   const t3 = performance.now();
 
   const read = await readPlates(models, dets.map((d) => d.box), decoded.raw, decoded.toRaw, mode.beamWidth, config.deskew);
-  const thresholdO = options.thresholdO ?? mode.thresholdO;
-  const kept: Array<{ det: (typeof dets)[number]; ranked: Candidate[] }> = [];
-  dets.forEach((detected, i) => {
+  // A re-crop that read better is where the plate is: report that box.
+  const located = dets.map((detected, i) => {
     const reboxed = read.reboxed[i];
-    // A re-crop that read better is where the plate is: report that box.
-    const d = reboxed ? { ...detected, imageBox: roundBox(clampBox(reboxed, decoded.width, decoded.height)) } : detected;
-    const ranked = applyConstraints(read.candidates[i] ?? [], { regions: hinted, textFormats }, options.regionStrict);
+    return reboxed ? { ...detected, imageBox: roundBox(clampBox(reboxed, decoded.width, decoded.height)) } : detected;
+  });
+  const looks = await classifyPlateStyles(models, located.map((d) => d.imageBox), decoded.raw, decoded.toRaw);
+  const thresholdO = options.thresholdO ?? mode.thresholdO;
+  const constraints = { regions: hinted, textFormats };
+  const kept: Array<{ det: (typeof dets)[number]; ranked: Candidate[]; looks?: StyleEvidence }> = [];
+  located.forEach((d, i) => {
+    const candidates = read.candidates[i] ?? [];
+    // Hints and text_formats rank first; without them, how the plate looks stands in for a hint.
+    const ranked = hasConstraints(constraints) ? applyConstraints(candidates, constraints, options.regionStrict) : rankByLooks(candidates, looks.styles[i], catalog);
     // threshold_o asks whether the plate was read well enough, so it is held against the best read left, not
     // the first after re-ranking: a hint that promotes a less probable candidate must not make the plate vanish.
-    if (ranked && ranked.length > 0 && Math.max(...ranked.map((c) => c.score)) >= thresholdO) kept.push({ det: d, ranked });
+    if (ranked && ranked.length > 0 && Math.max(...ranked.map((c) => c.score)) >= thresholdO) kept.push({ det: d, ranked, looks: looks.styles[i] });
   });
   // Described: the carriers of the plates returned and, in vehicle mode, the confident vehicles without one.
   const carriers = new Set(kept.map((k) => k.det.owner).filter((o) => o >= 0));
@@ -110,8 +125,7 @@ export async function recogniseWith(
   const described = await describeVehicles(models, decoded.raw, shown.map((s) => s.v));
   const describeMs = performance.now() - tDescribe;
   const vehicleOf = new Map(shown.map((s, k) => [s.i, described.vehicles[k]]));
-  const looks = await classifyPlateStyles(models, kept.map((k) => k.det.imageBox), decoded.raw, decoded.toRaw);
-  const plates: PlateRead[] = kept.map(({ det: d, ranked }, i) => {
+  const plates: PlateRead[] = kept.map(({ det: d, ranked, looks: style }) => {
     const top = ranked[0] as Candidate;
     return {
       box: d.imageBox,
@@ -119,7 +133,7 @@ export async function recogniseWith(
       score: top.score,
       dscore: calibrateScore(d.score, detector.calibration),
       candidates: ranked,
-      region: predictRegion(top.plate, catalog, hinted, options.regions, looks.styles[i]),
+      region: predictRegion(top.plate, catalog, hinted, options.regions, style),
       vehicle: vehicleOf.get(d.owner) ?? zeroVehicle(),
     };
   });

@@ -1,12 +1,13 @@
 /**
  * How each plate looks: the plate-style model's probabilities over families of plate designs (models/
- * MODEL_CARD.md), the evidence region-predict.ts weighs the text's formats by. One batched run for the plates
- * the answer shows, on the same crop the reader takes (the box widened by the crop margin), in colour.
+ * MODEL_CARD.md), the evidence candidates are re-ranked by when no hint is given (regions.ts rankByLooks) and
+ * region-predict.ts weighs the text's formats by. One batched run for the plates read, on the same crop the
+ * reader takes (the box widened by the crop margin), in colour.
  */
 import { type AxisScale, scaleBox } from './box-map.js';
 import { expandBox, type RawImage } from './crop.js';
 import { type LoadedModels, runSession } from './onnx-session.js';
-import type { StyleEvidence } from './region-predict.js';
+import type { StyleEvidence } from './regions.js';
 import { cropToRgbTensor } from './rgb-crop.js';
 import type { Box } from './types.js';
 

@@ -11,7 +11,7 @@
  *   country's weight, the answer is the country (`us`) rather than a coin-flip state.
  * - No format fits: the first hint (score 0.05) if there are hints, else `{code: "unknown", score: 0}`.
  */
-import { matchWeight, type RegionCatalog, type RegionDef } from './regions.js';
+import { matchWeight, type RegionCatalog, type RegionDef, type StyleEvidence } from './regions.js';
 
 export interface RegionPrediction {
   code: string;
@@ -27,9 +27,6 @@ const HINT_FALLBACK_SCORE = 0.05;
 function round3(x: number): number {
   return Math.round(Math.min(MAX_SCORE, Math.max(0, x)) * 1000) / 1000;
 }
-
-/** P(style | crop) from the plate-style model: style name -> probability, summing to 1. */
-export type StyleEvidence = ReadonlyMap<string, number>;
 
 /** P(looks | region): its style's probability; an even share for a country without a style the model knows. */
 function styleLikelihood(r: RegionDef, styles: StyleEvidence | undefined): number {

@@ -169,10 +169,28 @@ describe('pipeline on fake models', () => {
       expect((await textOnly.recognise(image, opts())).plates[0]?.region.code).toBe('us');
       const r = await brazilian.recognise(image, opts());
       expect(r.plates[0]?.region.code).toBe('br');
-      expect(r.plates[0]?.plate).toBe('abc1234'); // the look changes the region, never the read
+      expect(r.plates[0]?.plate).toBe('abc1234'); // a read that fits the look stays as read
       expect(r.timings.modelMs).toBeGreaterThan(0);
     } finally {
       await textOnly.close();
+      await brazilian.close();
+    }
+  });
+
+  it('without hints, re-ranks the candidates towards the formats of the style the plate shows', async () => {
+    // Reader: abci234 first, abc1234 (Brazil's LLLDDDD) second at 0.3 doubt on the 4th character.
+    const doubt = { at: 3, alt: '1', p: 0.3 };
+    const plain = await createInlineEngine({ modelsDir: writeFakeModels('abci234', doubt) });
+    const brazilian = await createInlineEngine({ modelsDir: writeFakeModels('abci234', doubt, undefined, undefined, [0.03, 0.95, 0.02]) });
+    try {
+      expect((await plain.recognise(image, opts())).plates[0]?.plate).toBe('abci234');
+      const r = await brazilian.recognise(image, opts());
+      expect(r.plates[0]?.plate).toBe('abc1234');
+      expect(r.plates[0]?.region.code).toBe('br');
+      // A hint outranks the look: California's formats fit neither, so the reader's order stands.
+      expect((await brazilian.recognise(image, opts({ regions: ['us-ca'] }))).plates[0]?.plate).toBe('abci234');
+    } finally {
+      await plain.close();
       await brazilian.close();
     }
   });

@@ -5,6 +5,7 @@ import {
   compileTextFormats,
   loadRegionCatalog,
   matchesConstraints,
+  rankByLooks,
   resolveHints,
 } from '../../src/engine/regions.js';
 import { BadRequestError } from '../../src/errors.js';
@@ -87,6 +88,29 @@ describe('applyConstraints', () => {
   it('rejects invalid text formats as a bad request', () => {
     expect(() => compileTextFormats(['[a-z'])).toThrow(BadRequestError);
     expect(() => compileTextFormats(['a'.repeat(500)])).toThrow(BadRequestError);
+  });
+});
+
+describe('rankByLooks', () => {
+  const read = [
+    { plate: 'abci234', score: 0.6 }, // no Brazilian format has a letter there
+    { plate: 'abc1234', score: 0.35 },
+  ];
+  const looks = (na: number, br: number, eu: number) => new Map([['na', na], ['br', br], ['eu', eu]]);
+
+  it('prefers the candidates the formats of the style the plate shows allow', () => {
+    expect(rankByLooks(read, looks(0.03, 0.95, 0.02), catalog).map((c) => c.plate)).toEqual(['abc1234', 'abci234']);
+    expect(rankByLooks(read, looks(0.03, 0.95, 0.02), catalog).map((c) => c.score)).toEqual([0.35, 0.6]); // order, not numbers
+  });
+
+  it('keeps the reader\'s order without evidence, with unknown styles, or when the look fits both', () => {
+    expect(rankByLooks(read, undefined, catalog)).toEqual(read);
+    expect(rankByLooks(read, new Map([['xx', 1]]), catalog)).toEqual(read);
+    const both = [
+      { plate: '7abc123', score: 0.5 },
+      { plate: '7abc128', score: 0.4 },
+    ];
+    expect(rankByLooks(both, looks(0.95, 0.03, 0.02), catalog)).toEqual(both);
   });
 });
 
