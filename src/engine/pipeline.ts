@@ -104,20 +104,18 @@ export async function recogniseWith(
     const reboxed = read.reboxed[i];
     return reboxed ? { ...detected, imageBox: roundBox(clampBox(reboxed, decoded.width, decoded.height)) } : detected;
   });
-  const looks = await classifyPlateStyles(models, located.map((d) => d.imageBox), decoded.raw, decoded.toRaw);
   const thresholdO = options.thresholdO ?? mode.thresholdO;
   const constraints = { regions: hinted, textFormats };
-  const kept: Array<{ det: (typeof dets)[number]; ranked: Candidate[]; looks?: StyleEvidence }> = [];
+  const readable: Array<{ det: (typeof dets)[number]; ranked: Candidate[] }> = [];
   located.forEach((d, i) => {
-    const candidates = read.candidates[i] ?? [];
-    // Hints and text_formats rank first; without them, how the plate looks stands in for a hint.
-    const ranked = hasConstraints(constraints) ? applyConstraints(candidates, constraints, options.regionStrict) : rankByLooks(candidates, looks.styles[i], catalog);
+    const ranked = applyConstraints(read.candidates[i] ?? [], constraints, options.regionStrict);
     // threshold_o asks whether the plate was read well enough, so it is held against the best read left, not
     // the first after re-ranking: a hint that promotes a less probable candidate must not make the plate vanish.
-    if (ranked && ranked.length > 0 && Math.max(...ranked.map((c) => c.score)) >= thresholdO) kept.push({ det: d, ranked, looks: looks.styles[i] });
+    // (Order-free, so it can come before the re-ranking by looks, and only the plates kept are classified.)
+    if (ranked && ranked.length > 0 && Math.max(...ranked.map((c) => c.score)) >= thresholdO) readable.push({ det: d, ranked });
   });
   // Described: the carriers of the plates returned and, in vehicle mode, the confident vehicles without one.
-  const carriers = new Set(kept.map((k) => k.det.owner).filter((o) => o >= 0));
+  const carriers = new Set(readable.map((k) => k.det.owner).filter((o) => o >= 0));
   const shown = found.vehicles
     .map((v, i) => ({ v, i }))
     .filter(({ v, i }) => carriers.has(i) || (options.detectionMode === 'vehicle' && v.confident));
@@ -125,6 +123,13 @@ export async function recogniseWith(
   const described = await describeVehicles(models, decoded.raw, shown.map((s) => s.v));
   const describeMs = performance.now() - tDescribe;
   const vehicleOf = new Map(shown.map((s, k) => [s.i, described.vehicles[k]]));
+  const looks = await classifyPlateStyles(models, readable.map((r) => r.det.imageBox), decoded.raw, decoded.toRaw);
+  // Hints and text_formats ranked first; without them, how the plate looks stands in for a hint.
+  const kept = readable.map((r, i) => ({
+    ...r,
+    ranked: hasConstraints(constraints) ? r.ranked : rankByLooks(r.ranked, looks.styles[i], catalog),
+    looks: looks.styles[i] as StyleEvidence | undefined,
+  }));
   const plates: PlateRead[] = kept.map(({ det: d, ranked, looks: style }) => {
     const top = ranked[0] as Candidate;
     return {
