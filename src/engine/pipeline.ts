@@ -23,7 +23,6 @@ import {
   rankByLooks,
   type RegionCatalog,
   resolveHints,
-  type StyleEvidence,
 } from './regions.js';
 import type { Candidate, EngineResult, PlateRead, RecogniseOptions, Vehicle } from './types.js';
 import { describeVehicles, findVehicles } from './vehicles.js';
@@ -128,7 +127,7 @@ export async function recogniseWith(
   const kept = readable.map((r, i) => ({
     ...r,
     ranked: hasConstraints(constraints) ? r.ranked : rankByLooks(r.ranked, looks.styles[i], catalog),
-    looks: looks.styles[i] as StyleEvidence | undefined,
+    looks: looks.styles[i],
   }));
   const plates: PlateRead[] = kept.map(({ det: d, ranked, looks: style }) => {
     const top = ranked[0] as Candidate;

@@ -46,6 +46,8 @@ export interface RegionDef {
 export interface RegionCatalog {
   regions: RegionDef[];
   byCode: Map<string, RegionDef>;
+  /** The regions of each plate style (regions/*.json `style`); a style absent here has no region. */
+  byStyle: Map<string, RegionDef[]>;
 }
 
 function anchored(pattern: string): RegExp {
@@ -61,7 +63,9 @@ export function buildCatalog(files: RegionFile[]): RegionCatalog {
       regions.push({ code: r.code, country: f.country, prior: f.prior * r.prior, style: f.style, twoRow: r.twoRow, formats, totalWeight });
     }
   }
-  return { regions, byCode: new Map(regions.map((r) => [r.code, r])) };
+  const byStyle = new Map<string, RegionDef[]>();
+  for (const r of regions) if (r.style !== undefined) byStyle.set(r.style, [...(byStyle.get(r.style) ?? []), r]);
+  return { regions, byCode: new Map(regions.map((r) => [r.code, r])), byStyle };
 }
 
 const cache = new Map<string, RegionCatalog>();
@@ -133,10 +137,6 @@ export const MISMATCH_PENALTY = 0.1;
 /** P(style | crop) from the plate-style model: style name -> probability, summing to 1. */
 export type StyleEvidence = ReadonlyMap<string, number>;
 
-/** Whether some region of the given style (regions/*.json `style`) has a format the plate fits. */
-function fitsStyle(catalog: RegionCatalog, plate: string, style: string): boolean {
-  return catalog.regions.some((r) => r.style === style && matchWeight(r, plate) > 0);
-}
 
 /**
  * Without hints, how the plate looks stands in for one: each candidate's rank factor is its fit to the
@@ -147,10 +147,14 @@ function fitsStyle(catalog: RegionCatalog, plate: string, style: string): boolea
  */
 export function rankByLooks(cands: readonly Candidate[], looks: StyleEvidence | undefined, catalog: RegionCatalog): Candidate[] {
   if (!looks || looks.size === 0) return [...cands];
-  const styles = [...looks].filter(([style]) => catalog.regions.some((r) => r.style === style));
+  const styles = [...looks].flatMap(([style, p]) => {
+    const regions = catalog.byStyle.get(style);
+    return regions ? [{ regions, p }] : [];
+  });
+  // Probability on styles no region has counts as a fit: it is no evidence either way.
+  const unknown = 1 - styles.reduce((sum, s) => sum + s.p, 0);
   const factor = (plate: string): number =>
-    styles.reduce((sum, [style, p]) => sum + p * (fitsStyle(catalog, plate, style) ? 1 : MISMATCH_PENALTY), 0) +
-    (1 - styles.reduce((sum, [, p]) => sum + p, 0));
+    styles.reduce((sum, s) => sum + s.p * (s.regions.some((r) => matchWeight(r, plate) > 0) ? 1 : MISMATCH_PENALTY), unknown);
   return cands
     .map((cand, i) => ({ cand, i, key: cand.score * factor(cand.plate) }))
     .sort((a, b) => b.key - a.key || a.i - b.i)
