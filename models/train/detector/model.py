@@ -36,6 +36,16 @@ class DWSep(nn.Module):
         return F.relu(y)
 
 
+def classifier_body(stem, stages):
+    """The small crop classifiers' backbone: a stride-2 3x3 stem to `stem` channels, then per (channels, blocks)
+    in `stages` a stride-2 DWSep and blocks-1 more at stride 1, as one flat Sequential."""
+    layers, cin = [conv_bn(3, stem, 3, 2)], stem
+    for cout, n in stages:
+        layers += [DWSep(cin, cout, 2)] + [DWSep(cout, cout) for _ in range(n - 1)]
+        cin = cout
+    return nn.Sequential(*layers)
+
+
 def stage(cin, cout, n, k):
     layers = [DWSep(cin, cout, 2, k)]
     layers += [DWSep(cout, cout, 1, k) for _ in range(n - 1)]

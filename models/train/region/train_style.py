@@ -27,7 +27,7 @@ Scores are temperature-scaled on validation; the softmax is part of the exported
 """
 import argparse
 import csv
-import hashlib
+import importlib.util
 import json
 import os
 import sys
@@ -45,8 +45,15 @@ sys.path.insert(0, os.path.join(HERE, "..", "synth"))
 sys.path.insert(0, os.path.join(HERE, ".."))
 import data as plate_data  # noqa: E402
 import platesynth as ps  # noqa: E402
-from manifest import update_manifest_entry  # noqa: E402
-from model import DWSep, conv_bn  # noqa: E402
+from calibration import fit_temperature  # noqa: E402
+from manifest import file_sha256, update_manifest_entry  # noqa: E402
+from model import classifier_body  # noqa: E402
+
+os.environ.setdefault("READER_NO_PRELOAD", "1")  # the reader's train.py would re-exec this process otherwise
+# By path: detector/ (on sys.path above) has a train.py of its own.
+_spec = importlib.util.spec_from_file_location("reader_train", os.path.join(HERE, "..", "reader", "train.py"))
+reader_train = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(reader_train)
 
 DATA = plate_data.DATA
 STYLES = ["na", "br", "eu"]
@@ -57,12 +64,7 @@ SYNTH_KINDS = {"na": ["US", "US2"], "br": ["BR", "MERCOSUR", "BR2", "MERC2"], "e
 class StyleNet(nn.Module):
     def __init__(self):
         super().__init__()
-        self.body = nn.Sequential(
-            conv_bn(3, 16, 3, 2),              # 16x48
-            DWSep(16, 32, 2), DWSep(32, 32),   # 8x24
-            DWSep(32, 64, 2), DWSep(64, 64),   # 4x12
-            DWSep(64, 96, 2),                  # 2x6
-        )
+        self.body = classifier_body(16, [(32, 2), (64, 2), (96, 1)])  # 32x96 -> 16x48 -> 8x24 -> 4x12 -> 2x6
         self.drop = nn.Dropout(0.2)
         self.head = nn.Linear(96, len(STYLES))
 
@@ -80,8 +82,8 @@ class Export(nn.Module):
 
 
 def text_split(key):
-    """The reader's split (train.py _hash_split, 10 % held out by plate text)."""
-    return "val" if int(hashlib.md5(key.encode()).hexdigest()[:8], 16) % 1000 < 100 else "train"
+    """The reader's own split (10 % held out by plate text), so its held-out crops stay held out here."""
+    return "val" if reader_train._hash_split(key) else "train"
 
 
 def load_real():
@@ -216,10 +218,6 @@ def logits_of(net, samples):
     return torch.cat(out)
 
 
-def fit_temperature(logits, labels):
-    return min((float(F.cross_entropy(logits / t, labels)), float(t)) for t in np.linspace(0.2, 3.0, 29))[1]
-
-
 def report(logits, samples, t):
     p = torch.softmax(logits / t, 1)
     y = torch.tensor([s[2] for s in samples])
@@ -283,14 +281,14 @@ def main():
     net.load_state_dict(best[1])
     logits = logits_of(net, val)
     y = torch.tensor([s[2] for s in val])
-    t = fit_temperature(logits, y)
+    t = fit_temperature(logits, y, lo=0.2)  # label smoothing leaves the raw net under-confident
     metrics = {"temperature": t, "validation": report(logits, val, t), "train_minutes": round((time.time() - t0) / 60, 1),
                "args": vars(args)}
     print(json.dumps(metrics), flush=True)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     torch.onnx.export(Export(net.eval(), t), torch.zeros(2, 3, H, W), args.out, input_names=["images"],
                       output_names=["styles"], opset_version=17, dynamic_axes={"images": {0: "batch"}, "styles": {0: "batch"}})
-    sha = hashlib.sha256(open(args.out, "rb").read()).hexdigest()
+    sha = file_sha256(args.out)
     with open(os.path.join(HERE, "last_style_export.json"), "w") as f:
         json.dump({**metrics, "sha256": sha}, f, indent=2)
     if not args.no_manifest:

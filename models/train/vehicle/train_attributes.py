@@ -33,7 +33,8 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 import vehicle_data  # noqa: E402
 import data as plate_data  # noqa: E402
 from manifest import update_manifest_entry  # noqa: E402
-from model import DWSep, conv_bn  # noqa: E402
+from calibration import fit_temperature  # noqa: E402
+from model import classifier_body  # noqa: E402
 
 ROOT = plate_data.ROOT
 SIZE = 64
@@ -48,12 +49,7 @@ TYPE_TARGET_PRECISION = 0.85
 class AttrNet(nn.Module):
     def __init__(self):
         super().__init__()
-        self.body = nn.Sequential(
-            conv_bn(3, 24, 3, 2),            # 32
-            DWSep(24, 48, 2), DWSep(48, 48),  # 16
-            DWSep(48, 96, 2), DWSep(96, 96),  # 8
-            DWSep(96, 160, 2), DWSep(160, 160),  # 4
-        )
+        self.body = classifier_body(24, [(48, 2), (96, 2), (160, 2)])  # 64 -> 32 -> 16 -> 8 -> 4
         self.drop = nn.Dropout(0.2)
         self.type_head = nn.Linear(160, len(TYPES))
         self.orient = nn.Linear(160, len(ORIENTATIONS))
@@ -136,14 +132,6 @@ def logits_of(net, samples):
             t, o = net(x)
             ts.append(t); os_.append(o)
     return torch.cat(ts), torch.cat(os_)
-
-
-def fit_temperature(logits, labels):
-    best = (1e9, 1.0)
-    for t in np.linspace(0.5, 3.0, 26):
-        nll = float(F.cross_entropy(logits / t, labels))
-        best = min(best, (nll, float(t)))
-    return best[1]
 
 
 def type_threshold(probs, labels):
