@@ -4,7 +4,7 @@
  * so the fit sees exactly the scores the API returns.
  *
  *   /usr/bin/python3 models/train/detector/export_val.py /tmp/detval
- *   npx tsx scripts/calibrate-detector.ts /tmp/detval [--write]
+ *   npx tsx scripts/calibrate-detector.ts /tmp/detval [--models DIR] [--write]
  *
  * A detection is right when it matches an unmatched labelled plate at IoU >= 0.5 (greedy by score). Platt
  * scaling on logit(raw score), fitted by Newton's method. Prints reliability before and after.
@@ -62,9 +62,12 @@ function reliabilityText(points: readonly Scored[]): string {
 }
 
 async function main(): Promise<void> {
-  const [dir = '', flag] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const dir = args[0] ?? '';
+  const at = args.indexOf('--models');
+  const modelsDir = at > 0 ? (args[at + 1] ?? DEFAULT_MODELS_DIR) : DEFAULT_MODELS_DIR;
   const items = JSON.parse(readFileSync(join(dir, 'boxes.json'), 'utf8')) as Array<{ file: string; boxes: number[][] }>;
-  const models = await loadModels(DEFAULT_MODELS_DIR, { intraOpNumThreads: 2 });
+  const models = await loadModels(modelsDir, { intraOpNumThreads: 2 });
   const m = models.manifest['plate-detector'];
   const mode = modeSettings('regular', m.input, m.recommended_threshold, MIN_RAW);
   const points: Scored[] = [];
@@ -93,8 +96,8 @@ async function main(): Promise<void> {
   console.log(`${items.length} images, ${points.length} detections >= ${MIN_RAW}; calibration a=${cal.a} b=${cal.b}`);
   console.log(`raw score -> share right:\n${reliabilityText(points)}`);
   console.log(`calibrated -> share right:\n${reliabilityText(points.map((p) => ({ ...p, score: calibrateScore(p.score, cal) })))}`);
-  if (flag === '--write') {
-    console.log(`written to ${setManifestField('plate-detector', 'calibration', cal)}`);
+  if (args.includes('--write')) {
+    console.log(`written to ${setManifestField('plate-detector', 'calibration', cal, modelsDir)}`);
   }
   await releaseModels(models);
 }

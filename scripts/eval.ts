@@ -2,7 +2,7 @@
  * Accuracy of the engine on openalpr-format folders, scored like /work/shared/tools/score_api.py (same
  * metrics, same normalisation) but in-process, without the HTTP layer.
  *
- *   npm run eval -- DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--deskew] [--square] [--out results.tsv] [--models DIR]
+ *   npm run eval -- DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--threshold-d D] [--threshold-o O] [--deskew] [--square] [--out results.tsv] [--models DIR]
  *
  * DIR holds COUNTRY/ folders (us, eu, br) of IMAGE + IMAGE-STEM.txt (`filename x y w h PLATE`, tab-separated),
  * or is itself such a folder. With --regions the country is sent as a hint (us, br; eu none), as score_api does.
@@ -40,7 +40,7 @@ function regionFits(country: string, code: string, catalog: RegionCatalog): bool
 const exact = (s: string): string => s.toUpperCase().replace(/[^A-Z0-9]/g, '');
 const norm = (s: string): string => exact(s).replace(/O/g, '0');
 
-function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: boolean; tight: boolean; mode: Mode; out?: string; models: string } {
+function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: boolean; tight: boolean; mode: Mode; out?: string; models: string; thresholdD?: number; thresholdO?: number } {
   const dirs: string[] = [];
   let regions = false;
   let deskew = false;
@@ -48,6 +48,8 @@ function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: 
   let mode: Mode = 'regular';
   let out: string | undefined;
   let models = DEFAULT_MODELS_DIR;
+  let thresholdD: number | undefined;
+  let thresholdO: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--regions') regions = true;
@@ -56,10 +58,12 @@ function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: 
     else if (a === '--mode') mode = (argv[++i] ?? 'regular') as Mode;
     else if (a === '--out') out = argv[++i];
     else if (a === '--models') models = argv[++i] ?? models;
+    else if (a === '--threshold-d') thresholdD = Number(argv[++i]);
+    else if (a === '--threshold-o') thresholdO = Number(argv[++i]);
     else dirs.push(a);
   }
   if (dirs.length === 0) throw new Error('usage: eval DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--out file.tsv]');
-  return { dirs, regions, deskew, tight, mode, out, models };
+  return { dirs, regions, deskew, tight, mode, out, models, thresholdD, thresholdO };
 }
 
 const median = (xs: number[]): number => {
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
       const hint = args.regions ? REGION_HINT[country] : undefined;
       let res: EngineResult | undefined;
       try {
-        res = await engine.recognise(readFileSync(s.file), { ...DEFAULT_RECOGNISE_OPTIONS, mode: args.mode, regions: hint ? [hint] : [] });
+        res = await engine.recognise(readFileSync(s.file), { ...DEFAULT_RECOGNISE_OPTIONS, mode: args.mode, regions: hint ? [hint] : [], thresholdD: args.thresholdD, thresholdO: args.thresholdO });
       } catch (e) {
         misreads.push(`${basename(s.file)}\t${s.plate}\tERROR ${(e as Error).message}`);
       }

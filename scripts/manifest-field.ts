@@ -1,10 +1,13 @@
-/** Writes one field of one model's entry in models/manifest.json, for scripts that measure a model after training. */
+/**
+ * Writes one field of one model's entry in a models directory's manifest.json (models/ unless `dir` says),
+ * for scripts that measure a model after training.
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_MODELS_DIR } from '../src/engine/onnx-session.js';
 
-export function setManifestField(model: string, field: string, value: unknown): string {
-  const path = join(DEFAULT_MODELS_DIR, 'manifest.json');
+export function setManifestField(model: string, field: string, value: unknown, dir = DEFAULT_MODELS_DIR): string {
+  const path = join(dir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown>>;
   manifest[model] = { ...manifest[model], [field]: value };
   writeFileSync(path, `${JSON.stringify(manifest, null, 2)}\n`);

@@ -4,7 +4,7 @@
  * less than that (src/engine/refine.ts), so the figure must come from the reader that ships. Run it after
  * training the reader:
  *
- *   npx tsx scripts/measure-text-span.ts [--write] [--models DIR]   (--write: models/manifest.json only)
+ *   npx tsx scripts/measure-text-span.ts [--write] [--models DIR]   (--write: that directory's manifest.json)
  *
  * The crops are the reader's real training crops (us-plate-crops, br-plate-crops: tight plate boxes), read the
  * way the engine reads a detection: the whole crop is the box, widened by the crop margin.
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   spans.sort((a, b) => a - b);
   const median = quantile(spans, 0.5);
   console.log(`all: n ${spans.length}, median span ${median} columns`);
-  if (process.argv.includes('--write')) console.log(`written to ${setManifestField('plate-reader', 'text_span', median)}`);
+  if (process.argv.includes('--write')) console.log(`written to ${setManifestField('plate-reader', 'text_span', median, dir)}`);
   await releaseModels(models);
 }
 

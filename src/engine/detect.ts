@@ -56,10 +56,12 @@ export async function detectBoxes(
 }
 
 /**
- * The passes, and when they find nothing, one more at `closeUpSize` (smaller than the native one): a plate
- * filling much of the frame (a hand-held close-up, a gate camera a metre from the bumper) is wider at the
- * native size than anything the detector was trained on, and shrinking the image brings it back into range.
- * Only an image with no plate pays for it; one that has a plate elsewhere too is not searched again.
+ * The passes, and when they find no confident plate, one more at `closeUpSize` (smaller than the native one):
+ * a plate filling much of the frame (a hand-held close-up, a gate camera a metre from the bumper) is wider at
+ * the native size than anything the detector was trained on, and shrinking the image brings it back into
+ * range. Only an image with no confident plate pays for it; one that has a plate elsewhere too is not searched
+ * again. Boxes under `confidentScore` are tentative (mode.ts): they do not stop the close-up pass, and are
+ * kept only when it finds no confident plate either.
  */
 export async function detectWithCloseUp(
   session: InferenceSession,
@@ -68,12 +70,35 @@ export async function detectWithCloseUp(
   closeUpSize: number | undefined,
   nms: NmsOptions,
   tight: boolean,
+  confidentScore = nms.scoreThreshold,
 ): Promise<{ detections: ImageDetection[]; ms: number }> {
   const found = await detectBoxes(session, img, sizes, nms, tight);
   const longest = Math.max(img.raw.width, img.raw.height);
-  if (found.detections.length > 0 || closeUpSize === undefined || longest <= closeUpSize) return found;
+  const confident = (d: ImageDetection): boolean => d.score >= confidentScore;
+  if (found.detections.some(confident) || closeUpSize === undefined || longest <= closeUpSize) return found;
   const closeUp = await detectBoxes(session, img, [closeUpSize], nms, tight);
-  return { detections: closeUp.detections, ms: found.ms + closeUp.ms };
+  const ms = found.ms + closeUp.ms;
+  if (closeUp.detections.some(confident) || found.detections.length === 0) return { detections: closeUp.detections, ms };
+  return { detections: found.detections, ms };
+}
+
+/**
+ * Tentative boxes looked at per image at most, the likeliest first: each costs a read, and a cluttered frame
+ * (signs, grilles, text) can hold dozens under the confident score.
+ */
+export const MAX_TENTATIVE = 6;
+
+/** The confident detections and the `max` best tentative ones (under `confidentScore`), order kept. */
+export function capTentative<T extends { score: number }>(detections: readonly T[], confidentScore: number, max = MAX_TENTATIVE): T[] {
+  const tentative = detections.filter((d) => d.score < confidentScore).sort((a, b) => b.score - a.score);
+  const cut = tentative.length > max ? (tentative[max - 1]?.score ?? 0) : Number.NEGATIVE_INFINITY;
+  let room = max;
+  return detections.filter((d) => {
+    if (d.score >= confidentScore) return true;
+    if (d.score < cut || room === 0) return false;
+    room -= 1;
+    return true;
+  });
 }
 
 /** A larger pass capped below this many times the native one finds too little more to pay for itself. */

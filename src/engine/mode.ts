@@ -23,6 +23,11 @@ export interface ModeSettings {
   /** Longest side decoded; larger uploads are shrunk during decode (boxes still map to the original). */
   maxDecodeSide: number;
   nms: NmsOptions;
+  /**
+   * Raw detector score from which a box is read in full. Boxes between `nms.scoreThreshold` and this are
+   * tentative (read.ts): read once, and dropped unless that read already looks like a plate.
+   */
+  confidentScore: number;
   beamWidth: number;
   /** OCR threshold when the request gives none. */
   thresholdO: number;
@@ -72,6 +77,15 @@ function twoPasses(nativeSize: number): number[] {
  * every box (0): an unreadable plate still has to be blurred.
  */
 const DEFAULT_THRESHOLD_O = 0.25;
+/**
+ * Regular and fast modes also look at boxes down to this share of the detector's recommended threshold (its
+ * best F1 on its own, where every box kept is a plate). Here the reader stands behind the detector: a box
+ * whose read is no plate is dropped (threshold_o, and the tentative read's bar in read.ts), so boxes the
+ * detector alone would have to discard can be read. Chosen on the end-to-end validation photos (see
+ * TENTATIVE_READ in read.ts for the numbers). A caller's threshold_d replaces both: every box over it is
+ * read in full.
+ */
+const TENTATIVE_FACTOR = 0.65;
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
 const REDACTION_THRESHOLD_FACTOR = 0.5;
 /**
@@ -89,12 +103,14 @@ export function modeSettings(
   thresholdD: number | undefined,
 ): ModeSettings {
   const base = thresholdD ?? recommendedThreshold;
+  const lowest = thresholdD ?? recommendedThreshold * TENTATIVE_FACTOR;
   switch (mode) {
     case 'fast':
       return {
         detectorSizes: [sizes.fast_size],
         maxDecodeSide: FAST_MAX_SIDE,
-        nms: { ...DEFAULT_NMS, scoreThreshold: base },
+        nms: { ...DEFAULT_NMS, scoreThreshold: lowest },
+        confidentScore: base,
         beamWidth: 12,
         thresholdO: DEFAULT_THRESHOLD_O,
       };
@@ -109,6 +125,7 @@ export function modeSettings(
           preNmsTopK: 1000,
           maxDetections: 100,
         },
+        confidentScore: 0,
         beamWidth: DEFAULT_BEAM.beamWidth,
         thresholdO: 0,
       };
@@ -117,7 +134,8 @@ export function modeSettings(
         detectorSizes: twoPasses(sizes.default_size),
         closeUpSize: closeUpSize(sizes.default_size),
         maxDecodeSide: REGULAR_MAX_SIDE,
-        nms: { ...DEFAULT_NMS, scoreThreshold: base },
+        nms: { ...DEFAULT_NMS, scoreThreshold: lowest },
+        confidentScore: base,
         beamWidth: DEFAULT_BEAM.beamWidth,
         thresholdO: DEFAULT_THRESHOLD_O,
       };

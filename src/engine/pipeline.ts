@@ -9,7 +9,7 @@ import { associatePlates } from './associate.js';
 import { clampBox, roundBox } from './box-map.js';
 import { calibrateScore, rawScoreFor } from './calibration.js';
 import { DEFAULT_MAX_PIXELS, decodeImage } from './decode.js';
-import { detectWithCloseUp, passSizes } from './detect.js';
+import { capTentative, detectWithCloseUp, passSizes } from './detect.js';
 import { type LoadedModels, loadModels } from './onnx-session.js';
 import { modeSettings } from './mode.js';
 import { classifyPlateStyles } from './plate-style.js';
@@ -86,18 +86,20 @@ export async function recogniseWith(
 
   const sizes = passSizes(mode.detectorSizes, Math.max(decoded.raw.width, decoded.raw.height), config.upsampleSecondPass);
   const frame = { ...decoded, resized: new Map() };
-  const det = await detectWithCloseUp(models.detector, frame, sizes, mode.closeUpSize, mode.nms, config.tightLetterbox);
+  const det = await detectWithCloseUp(models.detector, frame, sizes, mode.closeUpSize, mode.nms, config.tightLetterbox, mode.confidentScore);
   const t2 = performance.now();
 
   const found = needsVehicles(options, det.detections.length) ? await findVehicles(models, frame, config.tightLetterbox) : { vehicles: [], ms: 0 };
   const owners = associatePlates(det.detections.map((d) => d.imageBox), found.vehicles);
   // Strict: a plate on no vehicle is dropped before it costs a read.
-  const dets = det.detections
-    .map((d, i) => ({ ...d, owner: owners[i] ?? -1 }))
-    .filter((d) => options.detectionRule !== 'strict' || d.owner >= 0);
+  const dets = capTentative(
+    det.detections.map((d, i) => ({ ...d, owner: owners[i] ?? -1 })).filter((d) => options.detectionRule !== 'strict' || d.owner >= 0),
+    mode.confidentScore,
+  );
   const t3 = performance.now();
 
-  const read = await readPlates(models, dets.map((d) => d.box), decoded.raw, decoded.toRaw, mode.beamWidth, config.deskew);
+  const tentative = dets.map((d) => d.score < mode.confidentScore);
+  const read = await readPlates(models, dets.map((d) => d.box), decoded.raw, decoded.toRaw, mode.beamWidth, config.deskew, tentative);
   // A re-crop that read better is where the plate is: report that box.
   const located = dets.map((detected, i) => {
     const reboxed = read.reboxed[i];

@@ -12,6 +12,12 @@ import { applyZoom, textColumns, zoomToText } from './refine.js';
 import type { Box, Candidate } from './types.js';
 import { fuseViews, READ_VIEWS, SURE_READ } from './views.js';
 
+/**
+ * A tentative box (one the detector alone would have discarded, mode.ts) is kept only when its first read,
+ * of the detector's box, reaches this; the others cost that one crop and no views or re-crop.
+ */
+export const TENTATIVE_READ = 0.3;
+
 /** Reader input geometry from the contract, overridable by the manifest. */
 const READER_HEIGHT = 64;
 const READER_WIDTH = 192;
@@ -88,6 +94,7 @@ export async function readPlates(
   toRaw: AxisScale,
   beamWidth: number,
   deskew: boolean,
+  tentative: readonly boolean[] = [],
   views: readonly number[] = READ_VIEWS,
 ): Promise<PlateReads> {
   if (boxes.length === 0) return { candidates: [], reboxed: [], ms: 0 };
@@ -98,12 +105,16 @@ export async function readPlates(
     return ctcBeamSearch(frames, classes, { beamWidth }, alphabet);
   };
   // The detector's box first; the other views only where that read is unsure (views.ts).
-  const read = async (which: Box[]) => {
+  const read = async (which: Box[], tentativeOnes: readonly boolean[]) => {
     const crops = plateCrops(models, which, raw, toRaw, deskew);
     const r = await readCrops(models, crops, raw);
     const frames = r.frames.map((perView) => perView[0] as Float32Array);
     const candidates = frames.map((f) => decode(f, r.classes));
-    const unsure = candidates.flatMap((c, i) => ((c[0]?.score ?? 0) < SURE_READ ? [i] : []));
+    const dropped = candidates.map((c, i) => tentativeOnes[i] === true && (c[0]?.score ?? 0) < TENTATIVE_READ);
+    dropped.forEach((d, i) => {
+      if (d) candidates[i] = [];
+    });
+    const unsure = candidates.flatMap((c, i) => (!dropped[i] && (c[0]?.score ?? 0) < SURE_READ ? [i] : []));
     let ms = r.ms;
     if (views.length > 1 && unsure.length > 0) {
       const more = await readCrops(models, unsure.map((i) => crops[i] as PlateCrop), raw, views.slice(1));
@@ -113,19 +124,20 @@ export async function readPlates(
         candidates[i] = fuseViews(lists, DEFAULT_BEAM.topK);
       });
     }
-    return { candidates, frames, classes: r.classes, ms };
+    return { candidates, dropped, frames, classes: r.classes, ms };
   };
-  const first = await read(boxes);
+  const first = await read(boxes, tentative);
   const { candidates } = first;
   // Where the characters sit is read from the detector's own box, the first view.
   const reboxed = first.frames.map((f, i): Box | null => {
+    if (first.dropped[i]) return null;
     const text = textColumns(f, first.classes, READER_LANES);
     const zoom = text ? zoomToText(text, m.crop_margin, m.text_span) : null;
     return zoom ? applyZoom(boxes[i] as Box, zoom) : null;
   });
   const again = reboxed.flatMap((b, i) => (b ? [i] : []));
   if (again.length === 0) return { candidates, reboxed, ms: first.ms };
-  const second = await read(again.map((i) => reboxed[i] as Box));
+  const second = await read(again.map((i) => reboxed[i] as Box), []);
   again.forEach((i, k) => {
     const reread = second.candidates[k] ?? [];
     if ((reread[0]?.score ?? 0) > (candidates[i]?.[0]?.score ?? 0)) candidates[i] = reread;

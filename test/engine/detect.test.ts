@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { detectWithCloseUp } from '../../src/engine/detect.js';
+import { capTentative, detectWithCloseUp, MAX_TENTATIVE } from '../../src/engine/detect.js';
 import { modeSettings } from '../../src/engine/mode.js';
 import { DEFAULT_NMS } from '../../src/engine/nms.js';
 
@@ -8,13 +8,13 @@ import { DEFAULT_NMS } from '../../src/engine/nms.js';
  * A detector session that sees a plate only at the letterbox sizes in `finds` (box in letterbox pixels: the left
  * half of the canvas, a third of its height), and records the canvas widths it was run at.
  */
-function scriptedDetector(finds: number[]): { session: ort.InferenceSession; runs: number[] } {
+function scriptedDetector(finds: number[], score = 0.9): { session: ort.InferenceSession; runs: number[] } {
   const runs: number[] = [];
   const session = {
     run: async (feeds: Record<string, ort.Tensor>) => {
       const [, h = 0, w = 0] = feeds.pixels?.dims ?? [];
       runs.push(w);
-      const data = Float32Array.from(finds.includes(w) ? [0, h / 3, w / 2, (2 * h) / 3, 0.9] : [0, 0, 10, 10, 0.01]);
+      const data = Float32Array.from(finds.includes(w) ? [0, h / 3, w / 2, (2 * h) / 3, score] : [0, 0, 10, 10, 0.01]);
       return { detections: { type: 'float32', data, dims: [1, 1, 5] } };
     },
   } as unknown as ort.InferenceSession;
@@ -42,6 +42,18 @@ describe('detectWithCloseUp', () => {
     expect(r.detections).toHaveLength(1);
   });
 
+  it('still searches when the passes found only tentative boxes, and keeps those when the close-up finds none', async () => {
+    const nms = { ...DEFAULT_NMS, scoreThreshold: 0.3 };
+    const weak = scriptedDetector([640], 0.4);
+    const kept = await detectWithCloseUp(weak.session, image(1280, 640), [640, 1280], 320, nms, true, 0.6);
+    expect(weak.runs).toEqual([640, 1280, 320]);
+    expect(kept.detections.map((d) => d.score)).toEqual([expect.closeTo(0.4, 6)]);
+    // A confident plate from the close-up pass replaces them, as it replaces an empty result.
+    const { session } = scriptedDetector([640, 320], 0.4);
+    const both = await detectWithCloseUp(session, image(1280, 640), [640], 320, nms, true, 0.35);
+    expect(both.detections).toHaveLength(1);
+  });
+
   it('skips it without a close-up size (fast mode) and for images no larger than it', async () => {
     const a = scriptedDetector([320]);
     expect((await detectWithCloseUp(a.session, image(1280, 640), [416], undefined, DEFAULT_NMS, true)).detections).toEqual([]);
@@ -56,5 +68,39 @@ describe('detectWithCloseUp', () => {
     expect(modeSettings('regular', sizes, 0.5, undefined).closeUpSize).toBe(320);
     expect(modeSettings('redaction', sizes, 0.5, undefined).closeUpSize).toBe(320);
     expect(modeSettings('fast', sizes, 0.5, undefined).closeUpSize).toBeUndefined();
+  });
+});
+
+describe('capTentative', () => {
+  it('keeps every confident detection and only the best tentative ones, in their order', () => {
+    const dets = [0.9, 0.2, 0.5, 0.3, 0.25, 0.8, 0.45].map((score, i) => ({ score, i }));
+    expect(capTentative(dets, 0.6, 2).map((d) => d.i)).toEqual([0, 2, 5, 6]);
+    expect(capTentative(dets, 0.6, 0).map((d) => d.i)).toEqual([0, 5]);
+    expect(capTentative(dets, 0.1, 1)).toEqual(dets);
+  });
+
+  it('keeps no more than the cap when tentative scores tie', () => {
+    const dets = Array.from({ length: MAX_TENTATIVE + 3 }, (_, i) => ({ score: 0.4, i }));
+    expect(capTentative(dets, 0.6)).toHaveLength(MAX_TENTATIVE);
+  });
+});
+
+describe('modeSettings thresholds', () => {
+  const sizes = { default_size: 640, fast_size: 640 };
+  it('reads boxes under the recommended threshold tentatively by default, in regular and fast modes', () => {
+    for (const mode of ['regular', 'fast'] as const) {
+      const m = modeSettings(mode, sizes, 0.6, undefined);
+      expect(m.confidentScore).toBe(0.6);
+      expect(m.nms.scoreThreshold).toBeLessThan(0.6);
+      expect(m.nms.scoreThreshold).toBeGreaterThan(0);
+    }
+  });
+
+  it("takes a caller's threshold_d for both, so every box over it is read in full", () => {
+    for (const mode of ['regular', 'fast'] as const) {
+      const m = modeSettings(mode, sizes, 0.6, 0.2);
+      expect([m.nms.scoreThreshold, m.confidentScore]).toEqual([0.2, 0.2]);
+    }
+    expect(modeSettings('redaction', sizes, 0.6, undefined).confidentScore).toBe(0);
   });
 });

@@ -137,6 +137,27 @@ describe('pipeline on fake models', () => {
     }
   });
 
+  it('reads a box under the recommended threshold tentatively: kept when it reads as a plate, else dropped', async () => {
+    // 0.25 against the fake detector's recommended 0.3: a tentative box by default.
+    const weakBox = [[100, 200, 180, 230, 0.25]];
+    const sure = await createInlineEngine({ modelsDir: writeFakeModels('7abc123', undefined, undefined, 0.97, undefined, weakBox) });
+    const junk = await createInlineEngine({ modelsDir: writeFakeModels('7abc123', undefined, undefined, 0.55, undefined, weakBox) });
+    try {
+      for (const mode of ['regular', 'fast'] as const) {
+        const kept = await sure.recognise(image, opts({ mode }));
+        expect(kept.plates.map((p) => [p.plate, p.dscore])).toEqual([['7abc123', expect.closeTo(0.25, 5)]]);
+        // The junk read (~0.015) is under the tentative bar: dropped even with threshold_o 0.
+        expect((await junk.recognise(image, opts({ mode, thresholdO: 0 }))).plates).toHaveLength(0);
+      }
+      // A caller's threshold_d makes it a detection like any other.
+      expect((await junk.recognise(image, opts({ thresholdD: 0.2, thresholdO: 0 }))).plates).toHaveLength(1);
+      expect((await sure.recognise(image, opts({ thresholdD: 0.3 }))).plates).toHaveLength(0);
+    } finally {
+      await sure.close();
+      await junk.close();
+    }
+  });
+
   it('threshold_o drops reads below it', async () => {
     expect((await engine.recognise(image, opts({ thresholdO: 0.99 }))).plates).toHaveLength(0);
     expect((await engine.recognise(image, opts({ thresholdO: 0.1 }))).plates).toHaveLength(1);

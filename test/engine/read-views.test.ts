@@ -1,7 +1,7 @@
 import type * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { LoadedModels } from '../../src/engine/onnx-session.js';
-import { readPlates } from '../../src/engine/read.js';
+import { readPlates, TENTATIVE_READ } from '../../src/engine/read.js';
 import { FUSED_SCORE_POWER, READ_VIEWS } from '../../src/engine/views.js';
 
 const FRAMES = 16;
@@ -83,5 +83,36 @@ describe('readPlates views', () => {
     const read = await readPlates(modelsWith(session), boxes, image, { scaleX: 1, scaleY: 1 }, 24, false);
     expect(batches).toEqual([2]);
     expect(read.candidates.map((c) => c[0]?.plate)).toEqual(['7abc123', 'abc1234']);
+  });
+
+  it('drops a tentative box whose first read is no plate, without views, and reads a good one in full', async () => {
+    const junk = frames('', undefined);
+    const doubtful = frames('tnp222', { at: 0, alt: 'i', p: 0.45 });
+    const { session, batches } = scriptedReader([
+      [junk, doubtful],
+      [frames('inp222'), frames('inp222')],
+    ]);
+    const read = await readPlates(modelsWith(session), boxes, image, { scaleX: 1, scaleY: 1 }, 24, false, [true, true]);
+    // The empty read of box 0 is under the bar: no views for it. Box 1 (~0.54 > the bar) gets its views.
+    expect(TENTATIVE_READ).toBeLessThan(0.5);
+    expect(batches).toEqual([2, READ_VIEWS.length - 1]);
+    expect(read.candidates[0]).toEqual([]);
+    expect(read.candidates[1]?.[0]?.plate).toBe('inp222');
+  });
+
+  it('reads a confident box in full however poorly it reads first', async () => {
+    const weak = frames('tnp222', { at: 0, alt: 'i', p: 0.45 }).map((v) => v);
+    // ~0.25 for its best read: under the tentative bar, still read from the other views as a confident box.
+    for (let c = 0; c < CLASSES; c++) weak[2 * CLASSES + c] = Math.log(1 / CLASSES);
+    const { session, batches } = scriptedReader([[weak, frames('abc1234')], [frames('tnp222'), frames('tnp222')]]);
+    const read = await readPlates(modelsWith(session), boxes, image, { scaleX: 1, scaleY: 1 }, 24, false, [false, true]);
+    expect(batches).toEqual([2, READ_VIEWS.length - 1]);
+    expect(read.candidates[0]?.[0]?.plate).toBe('tnp222');
+    expect(read.candidates[1]?.[0]?.plate).toBe('abc1234');
+    // The same read of a tentative box is dropped.
+    const again = scriptedReader([[weak, frames('abc1234')]]);
+    const tentative = await readPlates(modelsWith(again.session), boxes, image, { scaleX: 1, scaleY: 1 }, 24, false, [true, true]);
+    expect(again.batches).toEqual([2]);
+    expect(tentative.candidates[0]).toEqual([]);
   });
 });

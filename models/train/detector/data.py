@@ -345,9 +345,44 @@ def _iou1(a, b):
     return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter + 1e-6)
 
 
+# RGB bodies of plates our real photos rarely show: yellow (Alaska, New York, UK rear, NL), orange, green,
+# light blue, cream.
+PLATE_TINTS = [(250, 205, 40), (245, 225, 90), (250, 165, 40), (150, 205, 130), (160, 200, 240), (240, 230, 200)]
+
+
+def recolour_plates(img, boxes, rng, invert_p=0.25):
+    """The real plates in colours they seldom have in our photos: almost all are white US or grey BR bodies, and
+    the detector missed a clear yellow plate. Each box's luma is remapped from a dark ink to a tinted body, so
+    the characters stay dark on a coloured plate; with `invert_p` the luma is inverted first (light characters
+    on a dark plate, e.g. old California black or dark-blue designs)."""
+    out = img.astype(np.float32)
+    H, W = img.shape[:2]
+    for b in boxes:
+        x0, y0 = max(0, int(b[0])), max(0, int(b[1]))
+        x1, y1 = min(W, int(np.ceil(b[2]))), min(H, int(np.ceil(b[3])))
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            continue
+        # the box and a margin, feathered, so no tinted rectangle edge becomes the cue
+        m = max(2, int(0.15 * (y1 - y0)))
+        X0, Y0, X1, Y1 = max(0, x0 - m), max(0, y0 - m), min(W, x1 + m), min(H, y1 + m)
+        reg = out[Y0:Y1, X0:X1]
+        mask = np.zeros(reg.shape[:2], np.float32)
+        mask[y0 - Y0:y1 - Y0, x0 - X0:x1 - X0] = 1
+        mask = cv2.GaussianBlur(mask, (0, 0), max(0.5, 0.06 * (y1 - y0)))[..., None]
+        g = reg.mean(2, keepdims=True) / 255.0
+        if rng.rand() < invert_p:
+            g = 1 - g
+        body = np.array(PLATE_TINTS[rng.randint(len(PLATE_TINTS))], np.float32) * rng.uniform(0.8, 1.05)
+        ink = rng.uniform(0, 40, 3).astype(np.float32)
+        out[Y0:Y1, X0:X1] = reg * (1 - mask) + (ink + g * (body - ink)) * mask
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
 def make_sample(rec, T, rng, mode, pools):
     """mode: 'real' | 'neg' | 'synth'.  Returns uint8 HxWx3 image, boxes, ignore boxes."""
     img = rec["img"]
+    if mode == "real" and len(rec["boxes"]) and rng.rand() < pools.get("recolour_p", 0.0):
+        img = recolour_plates(img, rec["boxes"], rng)
     S = rng.uniform(512, 640)  # letterbox size the image would get at inference
     base = S / max(img.shape[:2])
     if mode == "real":

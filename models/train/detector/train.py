@@ -51,6 +51,8 @@ def parse_args():
     p.add_argument("--rendered-p", type=float, default=0.0, help="share of composited plates drawn from 3,000 colour "
                    "plates of the reader's generator (data.rendered_plates), at most 0.35: they replace the EU-style "
                    "renders, the real crops keep their 65 %%")
+    p.add_argument("--recolour-p", type=float, default=0.0, help="share of real photos whose plates are recoloured "
+                   "(data.recolour_plates: yellow, orange, green, blue bodies, or light characters on dark)")
     p.add_argument("--ckpt", default=os.path.join(ROOT, "models", ".cache", "detector_ckpt"))
     p.add_argument("--init", default="", help="warm-start weights (a .pt checkpoint)")
     p.add_argument("--init-onnx", default="", help="fine-tune an exported model (its BatchNorm stays folded and frozen)")
@@ -302,7 +304,7 @@ def main():
     bg_train = [r for r in recs if r["split"] == "train" and r["kind"] == "bg"]
     val = [r for r in recs if r["split"] == "val" and r["kind"] in ("us", "veh", "ro", "bg")]
     pools = dict(crops=[r["img"] for r in recs if r["kind"] in ("crop_us", "crop_br")],
-                 glyphs=[r["img"] for r in recs if r["kind"] == "glyph"])
+                 glyphs=[r["img"] for r in recs if r["kind"] == "glyph"], recolour_p=args.recolour_p)
     if args.rendered_p > 0:
         pools.update(rendered=data.rendered_plates(3000, args.seed + 500, [r["img"] for r in bg_train]),
                      rendered_p=args.rendered_p)

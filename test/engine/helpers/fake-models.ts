@@ -70,9 +70,10 @@ export function writeFakeModels(
   vehicles: number[][] = FAKE_VEHICLES,
   ink = 0.97,
   styles?: number[],
+  detections: number[][] = FAKE_DETECTIONS,
 ): string {
   const dir = mkdtempSync(join(tmpdir(), 'platewise-models-'));
-  const det = constantDetector(FAKE_DETECTIONS);
+  const det = constantDetector(detections);
   const logits = logitsFor(readerText, doubt, ink);
   const reader = constantModel('images', ['b', 1, 64, 192], 'logits', logits, [1, logits.length / 37, 37]);
   const vdet = constantDetector(vehicles);
