@@ -80,12 +80,15 @@ const DEFAULT_THRESHOLD_O = 0.25;
 /**
  * Regular and fast modes also look at boxes down to this share of the detector's recommended threshold (its
  * best F1 on its own, where every box kept is a plate). Here the reader stands behind the detector: a box
- * whose read is no plate is dropped (threshold_o, and the tentative read's bar in read.ts), so boxes the
- * detector alone would have to discard can be read. Chosen on the end-to-end validation photos (see
- * TENTATIVE_READ in read.ts for the numbers). A caller's threshold_d replaces both: every box over it is
- * read in full.
+ * whose read is no plate is dropped (the tentative gate in read.ts, then threshold_o), so boxes the detector
+ * alone would have to discard can be read. A caller's threshold_d replaces both: every box over it is read in
+ * full. Chosen on the end-to-end validation photos (export_e2e_val.py, 572 distant plates in 1280x720 frames),
+ * top-1 at factors 1 / 0.8 / 0.65: regular 0.678 / 0.692 / 0.706; fast at 1 / 0.5: 0.290 / 0.463. Each
+ * tentative box costs a reader run, and on the bench photos regular 0.65 took 800x600 below its throughput
+ * target while 0.8 costs nothing measurable (bench/results.md). Fast mode affords more: its one 640 pass sees a
+ * small plate at half the size regular's second pass does, so that is where the gain is.
  */
-const TENTATIVE_FACTOR = 0.65;
+const TENTATIVE_FACTOR = { regular: 0.8, fast: 0.5 };
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
 const REDACTION_THRESHOLD_FACTOR = 0.5;
 /**
@@ -103,13 +106,13 @@ export function modeSettings(
   thresholdD: number | undefined,
 ): ModeSettings {
   const base = thresholdD ?? recommendedThreshold;
-  const lowest = thresholdD ?? recommendedThreshold * TENTATIVE_FACTOR;
+  const lowest = (factor: number): number => thresholdD ?? recommendedThreshold * factor;
   switch (mode) {
     case 'fast':
       return {
         detectorSizes: [sizes.fast_size],
         maxDecodeSide: FAST_MAX_SIDE,
-        nms: { ...DEFAULT_NMS, scoreThreshold: lowest },
+        nms: { ...DEFAULT_NMS, scoreThreshold: lowest(TENTATIVE_FACTOR.fast) },
         confidentScore: base,
         beamWidth: 12,
         thresholdO: DEFAULT_THRESHOLD_O,
@@ -134,7 +137,7 @@ export function modeSettings(
         detectorSizes: twoPasses(sizes.default_size),
         closeUpSize: closeUpSize(sizes.default_size),
         maxDecodeSide: REGULAR_MAX_SIDE,
-        nms: { ...DEFAULT_NMS, scoreThreshold: lowest },
+        nms: { ...DEFAULT_NMS, scoreThreshold: lowest(TENTATIVE_FACTOR.regular) },
         confidentScore: base,
         beamWidth: DEFAULT_BEAM.beamWidth,
         thresholdO: DEFAULT_THRESHOLD_O,

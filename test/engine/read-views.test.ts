@@ -102,7 +102,7 @@ describe('readPlates views', () => {
 
   it('reads a confident box in full however poorly it reads first', async () => {
     const weak = frames('tnp222', { at: 0, alt: 'i', p: 0.45 }).map((v) => v);
-    // ~0.25 for its best read: under the tentative bar, still read from the other views as a confident box.
+    // One flat frame: its best path is ~0.03, under the tentative bar; still read from the other views as a confident box.
     for (let c = 0; c < CLASSES; c++) weak[2 * CLASSES + c] = Math.log(1 / CLASSES);
     const { session, batches } = scriptedReader([[weak, frames('abc1234')], [frames('tnp222'), frames('tnp222')]]);
     const read = await readPlates(modelsWith(session), boxes, image, { scaleX: 1, scaleY: 1 }, 24, false, [false, true]);
