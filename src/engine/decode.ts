@@ -10,6 +10,10 @@ import type { RawImage } from './crop.js';
 import { computeLetterbox, type Letterbox, packLetterboxPixels } from './letterbox.js';
 import { borrowBytes, returnBytes } from './tensor-pool.js';
 
+// libvips' operation cache (sharp's default: up to 50 MB and 100 operations per process) only pays when the
+// same input is processed again; every upload is new bytes, so it would hold memory and never hit.
+sharp.cache(false);
+
 /** ~40 MP: above any camera the vendor's customers use, far below what exhausts a worker's memory. */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 

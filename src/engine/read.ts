@@ -89,7 +89,8 @@ export async function readCrops(
 /**
  * Read every detection: the detector's box, and where that read is unsure the other `views` too (views.ts;
  * `views[0]` is the box itself). Where the characters fill too little of the detector's crop (refine.ts),
- * read a re-crop around them the same way and keep the more confident of the two reads.
+ * read a re-crop around them the same way and keep the more confident of the two reads. A box flagged in
+ * `tentative` whose first read fails TENTATIVE_READ gets no candidates and goes no further.
  */
 export async function readPlates(
   models: LoadedModels,
@@ -113,8 +114,6 @@ export async function readPlates(
     const crops = plateCrops(models, which, raw, toRaw, deskew);
     const r = await readCrops(models, crops, raw);
     const frames = r.frames.map((perView) => perView[0] as Float32Array);
-    // The best path's probability gates a tentative box before the beam search, which costs more than the
-    // reader on a crop that is no plate (its flat frames keep every beam alive).
     const dropped = frames.map((f, i) => {
       if (tentativeOnes[i] !== true) return false;
       const path = ctcGreedyDecode(f, r.classes, alphabet);
