@@ -114,7 +114,7 @@ export function modeSettings(
         maxDecodeSide: FAST_MAX_SIDE,
         nms: { ...DEFAULT_NMS, scoreThreshold: lowest(TENTATIVE_FACTOR.fast) },
         confidentScore: base,
-        beamWidth: 12,
+        beamWidth: DEFAULT_BEAM.beamWidth,
         thresholdO: DEFAULT_THRESHOLD_O,
       };
     case 'redaction':
