@@ -82,11 +82,12 @@ const DEFAULT_THRESHOLD_O = 0.25;
  * best F1 on its own, where every box kept is a plate). Here the reader stands behind the detector: a box
  * whose read is no plate is dropped (the tentative gate in read.ts, then threshold_o), so boxes the detector
  * alone would have to discard can be read. A caller's threshold_d replaces both: every box over it is read in
- * full. Chosen on the end-to-end validation photos (export_e2e_val.py, 572 distant plates in 1280x720 frames),
- * top-1 at factors 1 / 0.8 / 0.65: regular 0.678 / 0.692 / 0.706; fast at 1 / 0.5: 0.290 / 0.463. Each
- * tentative box costs a reader run, and on the bench photos regular 0.65 took 800x600 below its throughput
- * target while 0.8 costs nothing measurable (bench/results.md). Fast mode affords more: its one 640 pass sees a
- * small plate at half the size regular's second pass does, so that is where the gain is.
+ * full. Chosen on the end-to-end validation photos (export_e2e_val.py, 572 distant plates in 1280x720
+ * frames), top-1 at factors 1 / 0.8 / 0.65: regular 0.678 / 0.692 / 0.706; fast at 1 / 0.5 / 0.4: 0.290 /
+ * 0.463 / 0.504. Each tentative box costs a reader run, and the bench decided: regular 0.65 took 800x600 to
+ * 24.5 img/s (target 28) and fast 0.4 took it to 43.5 (target 43), while 0.8 and 0.5 cost little
+ * (bench/results.md). Fast mode gains most: its one 640 pass sees a small plate at half the size regular's
+ * second pass does, so it scores lower.
  */
 const TENTATIVE_FACTOR = { regular: 0.8, fast: 0.5 };
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
