@@ -84,9 +84,8 @@ const DEFAULT_THRESHOLD_O = 0.25;
  * alone would have to discard can be read. A caller's threshold_d replaces both: every box over it is read in
  * full. Chosen on the end-to-end validation photos (export_e2e_val.py, 572 distant plates in 1280x720
  * frames), top-1 at factors 1 / 0.8 / 0.65: regular 0.678 / 0.692 / 0.706; fast at 1 / 0.5 / 0.4: 0.290 /
- * 0.463 / 0.504. Each tentative box costs a reader run, and the bench decided: regular 0.65 took 800x600 to
- * 24.5 img/s (target 28) and fast 0.4 took it to 43.5 (target 43), while 0.8 and 0.5 cost little
- * (bench/results.md). Fast mode gains most: its one 640 pass sees a small plate at half the size regular's
+ * 0.463 / 0.504. Each tentative box costs a reader run, and the bench decided (800x600, 4 in flight): regular
+ * 0.65 ran 28.5 img/s against 30.5 at 0.8 (target 28), fast 0.4 43.5 against 50.0 at 0.5 (target 43). Fast mode gains most: its one 640 pass sees a small plate at half the size regular's
  * second pass does, so it scores lower.
  */
 const TENTATIVE_FACTOR = { regular: 0.8, fast: 0.5 };
