@@ -25,7 +25,7 @@ import {
   resolveHints,
 } from './regions.js';
 import type { Candidate, EngineResult, PlateRead, RecogniseOptions, Vehicle } from './types.js';
-import { describeVehicles, findVehicles } from './vehicles.js';
+import { describeVehicles, type FoundVehicle, findVehicles } from './vehicles.js';
 
 export interface PipelineConfig {
   modelsDir: string;
@@ -89,13 +89,18 @@ export async function recogniseWith(
   const det = await detectWithCloseUp(models.detector, frame, sizes, mode.closeUpSize, mode.nms, config.tightLetterbox, mode.confidentScore);
   const t2 = performance.now();
 
-  const found = needsVehicles(options, det.detections.length) ? await findVehicles(models, frame, config.tightLetterbox) : { vehicles: [], ms: 0 };
-  const owners = associatePlates(det.detections.map((d) => d.imageBox), found.vehicles);
-  // Strict: a plate on no vehicle is dropped before it costs a read.
-  const dets = capTentative(
-    det.detections.map((d, i) => ({ ...d, owner: owners[i] ?? -1 })).filter((d) => options.detectionRule !== 'strict' || d.owner >= 0),
-    mode.confidentScore,
-  );
+  const detections = capTentative(det.detections, mode.confidentScore);
+  // Vehicles are found for the plates that need one. Strict: a plate on no vehicle is dropped before it costs
+  // a read, so the vehicle model runs first. Otherwise it runs after reading, and only when a plate was read
+  // (or vehicle mode lists vehicles anyway): a frame whose boxes are all unreadable, such as an empty scene's
+  // tentative boxes, does not pay for it.
+  const strict = options.detectionRule === 'strict';
+  const pairUp = async (): Promise<{ found: { vehicles: FoundVehicle[]; ms: number }; owners: number[] }> => {
+    const found = needsVehicles(options, detections.length) ? await findVehicles(models, frame, config.tightLetterbox) : { vehicles: [], ms: 0 };
+    return { found, owners: associatePlates(detections.map((d) => d.imageBox), found.vehicles) };
+  };
+  let paired = strict ? await pairUp() : undefined;
+  const dets = detections.map((d, i) => ({ ...d, index: i })).filter((d) => !strict || (paired?.owners[d.index] ?? -1) >= 0);
   const t3 = performance.now();
 
   const tentative = dets.map((d) => d.score < mode.confidentScore);
@@ -107,14 +112,19 @@ export async function recogniseWith(
   });
   const thresholdO = options.thresholdO ?? mode.thresholdO;
   const constraints = { regions: hinted, textFormats };
-  const readable: Array<{ det: (typeof dets)[number]; ranked: Candidate[] }> = [];
+  const wellRead: Array<{ det: (typeof dets)[number]; ranked: Candidate[] }> = [];
   located.forEach((d, i) => {
     const ranked = applyConstraints(read.candidates[i] ?? [], constraints, options.regionStrict);
     // threshold_o asks whether the plate was read well enough, so it is held against the best read left, not
     // the first after re-ranking: a hint that promotes a less probable candidate must not make the plate vanish.
     // (Order-free, so it can come before the re-ranking by looks, and only the plates kept are classified.)
-    if (ranked && ranked.length > 0 && Math.max(...ranked.map((c) => c.score)) >= thresholdO) readable.push({ det: d, ranked });
+    if (ranked && ranked.length > 0 && Math.max(...ranked.map((c) => c.score)) >= thresholdO) wellRead.push({ det: d, ranked });
   });
+  const tPair = performance.now();
+  if (!paired && (wellRead.length > 0 || options.detectionMode === 'vehicle')) paired = await pairUp();
+  const pairMs = performance.now() - tPair;
+  const found = paired?.found ?? { vehicles: [], ms: 0 };
+  const readable = wellRead.map((k) => ({ ...k, det: { ...k.det, owner: paired?.owners[k.det.index] ?? -1 } }));
   // Described: the carriers of the plates returned and, in vehicle mode, the confident vehicles without one.
   const carriers = new Set(readable.map((k) => k.det.owner).filter((o) => o >= 0));
   const shown = found.vehicles
@@ -154,8 +164,8 @@ export async function recogniseWith(
     timings: {
       decodeMs: t1 - t0,
       detectMs: t2 - t1,
-      vehicleMs: t3 - t2 + describeMs,
-      readMs: t4 - t3 - describeMs,
+      vehicleMs: t3 - t2 + pairMs + describeMs,
+      readMs: t4 - t3 - pairMs - describeMs,
       modelMs: det.ms + found.ms + read.ms + described.ms + looks.ms,
       totalMs: t4 - t0,
     },

@@ -7,7 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createInlineEngine } from '../../src/engine/engine-pool.js';
-import { loadModels, ModelIntegrityError } from '../../src/engine/onnx-session.js';
+import { type LoadedModels, loadModels, ModelIntegrityError } from '../../src/engine/onnx-session.js';
+import { DEFAULT_PIPELINE_CONFIG, recogniseWith } from '../../src/engine/pipeline.js';
+import { loadRegionCatalog } from '../../src/engine/regions.js';
 import { DEFAULT_RECOGNISE_OPTIONS, type Engine, type RecogniseOptions } from '../../src/engine/types.js';
 import { InvalidImageError } from '../../src/errors.js';
 import { writeFakeModels } from './helpers/fake-models.js';
@@ -274,6 +276,25 @@ describe('vehicles on fake models', () => {
     const r = await engine.recognise(image, opts({ detectionMode: 'vehicle' }));
     expect(r.vehicles.map((v) => v.box)).toEqual([LONE]);
     expect((await engine.recognise(image, opts())).vehicles).toEqual([]);
+  });
+
+  it('runs the vehicle model only once a plate is read, unless strict or vehicle mode needs it first', async () => {
+    // Every read of this fake reader is ~0.015, under threshold_o: no plate comes back.
+    const models = await loadModels(writeFakeModels('7abc123', undefined, undefined, 0.55), { intraOpNumThreads: 1 });
+    const runs = { n: 0 };
+    const vehicleDetector = models.vehicleDetector;
+    const counted = { ...models, vehicleDetector: { run: (...a: Parameters<typeof vehicleDetector.run>) => { runs.n += 1; return vehicleDetector.run(...a); } } } as LoadedModels;
+    const config = { ...DEFAULT_PIPELINE_CONFIG, modelsDir: '' };
+    const catalog = loadRegionCatalog();
+    expect((await recogniseWith(counted, catalog, config, image, opts())).plates).toHaveLength(0);
+    expect(runs.n).toBe(0);
+    // The same frame with threshold_o 0 keeps the read, and the vehicle model pairs it.
+    expect((await recogniseWith(counted, catalog, config, image, opts({ thresholdO: 0 }))).plates[0]?.vehicle.box).toEqual(CARRIER);
+    expect(runs.n).toBe(1);
+    for (const o of [{ detectionRule: 'strict' as const }, { detectionMode: 'vehicle' as const }]) {
+      await recogniseWith(counted, catalog, config, image, opts(o));
+    }
+    expect(runs.n).toBe(3);
   });
 
   it('fast mode skips the vehicle model unless strict, vehicle mode or mmc needs it', async () => {
