@@ -90,15 +90,13 @@ export const MAX_TENTATIVE = 6;
 
 /** The confident detections and the `max` best tentative ones (under `confidentScore`), order kept. */
 export function capTentative<T extends { score: number }>(detections: readonly T[], confidentScore: number, max = MAX_TENTATIVE): T[] {
-  const tentative = detections.filter((d) => d.score < confidentScore).sort((a, b) => b.score - a.score);
-  const cut = tentative.length > max ? (tentative[max - 1]?.score ?? 0) : Number.NEGATIVE_INFINITY;
-  let room = max;
-  return detections.filter((d) => {
-    if (d.score >= confidentScore) return true;
-    if (d.score < cut || room === 0) return false;
-    room -= 1;
-    return true;
-  });
+  const best = new Set(
+    detections
+      .filter((d) => d.score < confidentScore)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, max),
+  );
+  return detections.filter((d) => d.score >= confidentScore || best.has(d));
 }
 
 /** A larger pass capped below this many times the native one finds too little more to pay for itself. */

@@ -79,6 +79,11 @@ describe('capTentative', () => {
     expect(capTentative(dets, 0.1, 1)).toEqual(dets);
   });
 
+  it('keeps the best tentative ones wherever they stand in the list', () => {
+    const dets = [0.4, 0.4, 0.5].map((score, i) => ({ score, i }));
+    expect(capTentative(dets, 0.6, 2).map((d) => d.i)).toEqual([0, 2]);
+  });
+
   it('keeps no more than the cap when tentative scores tie', () => {
     const dets = Array.from({ length: MAX_TENTATIVE + 3 }, (_, i) => ({ score: 0.4, i }));
     expect(capTentative(dets, 0.6)).toHaveLength(MAX_TENTATIVE);
