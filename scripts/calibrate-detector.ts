@@ -16,9 +16,9 @@ import { type Calibration, calibrateScore, logit } from '../src/engine/calibrati
 import { DEFAULT_MAX_PIXELS, decodeImage } from '../src/engine/decode.js';
 import { detectWithCloseUp, passSizes } from '../src/engine/detect.js';
 import { modeSettings } from '../src/engine/mode.js';
-import { DEFAULT_MODELS_DIR, loadModels, releaseModels } from '../src/engine/onnx-session.js';
+import { loadModels, releaseModels } from '../src/engine/onnx-session.js';
 import type { Box } from '../src/engine/types.js';
-import { setManifestField } from './manifest-field.js';
+import { modelsDirArg, setManifestField } from './manifest-field.js';
 import { reliability, type Scored } from './reliability.js';
 
 /** Detections down to this raw score are fitted: callers may lower threshold_d well below the default. */
@@ -64,8 +64,7 @@ function reliabilityText(points: readonly Scored[]): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const dir = args[0] ?? '';
-  const at = args.indexOf('--models');
-  const modelsDir = at > 0 ? (args[at + 1] ?? DEFAULT_MODELS_DIR) : DEFAULT_MODELS_DIR;
+  const modelsDir = modelsDirArg(args);
   const items = JSON.parse(readFileSync(join(dir, 'boxes.json'), 'utf8')) as Array<{ file: string; boxes: number[][] }>;
   const models = await loadModels(modelsDir, { intraOpNumThreads: 2 });
   const m = models.manifest['plate-detector'];

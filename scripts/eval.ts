@@ -62,7 +62,7 @@ function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: 
     else if (a === '--threshold-o') thresholdO = Number(argv[++i]);
     else dirs.push(a);
   }
-  if (dirs.length === 0) throw new Error('usage: eval DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--out file.tsv]');
+  if (dirs.length === 0) throw new Error('usage: eval DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--threshold-d D] [--threshold-o O] [--out file.tsv] [--models DIR]');
   return { dirs, regions, deskew, tight, mode, out, models, thresholdD, thresholdO };
 }
 

@@ -13,3 +13,9 @@ export function setManifestField(model: string, field: string, value: unknown, d
   writeFileSync(path, `${JSON.stringify(manifest, null, 2)}\n`);
   return path;
 }
+
+/** The models directory a measuring script was pointed at (`--models DIR`), models/ by default. */
+export function modelsDirArg(argv: readonly string[]): string {
+  const at = argv.indexOf('--models');
+  return at >= 0 ? (argv[at + 1] ?? DEFAULT_MODELS_DIR) : DEFAULT_MODELS_DIR;
+}

@@ -12,11 +12,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_MAX_PIXELS, decodeImage } from '../src/engine/decode.js';
-import { DEFAULT_MODELS_DIR, loadModels, releaseModels } from '../src/engine/onnx-session.js';
+import { loadModels, releaseModels } from '../src/engine/onnx-session.js';
 import { plateCrops, READER_LANES, readCrops } from '../src/engine/read.js';
 import { textColumns } from '../src/engine/refine.js';
 import { DATASETS } from './datasets.js';
-import { setManifestField } from './manifest-field.js';
+import { modelsDirArg, setManifestField } from './manifest-field.js';
 
 const SETS = ['us-plate-crops', 'br-plate-crops'];
 /** Crops per set: enough for a stable median, quick to run. */
@@ -27,8 +27,7 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 async function main(): Promise<void> {
-  const at = process.argv.indexOf('--models');
-  const dir = at > 0 ? (process.argv[at + 1] ?? DEFAULT_MODELS_DIR) : DEFAULT_MODELS_DIR;
+  const dir = modelsDirArg(process.argv);
   const models = await loadModels(dir, { intraOpNumThreads: 1 });
   const spans: number[] = [];
   for (const set of SETS) {

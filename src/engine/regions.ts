@@ -137,7 +137,6 @@ export const MISMATCH_PENALTY = 0.1;
 /** P(style | crop) from the plate-style model: style name -> probability, summing to 1. */
 export type StyleEvidence = ReadonlyMap<string, number>;
 
-
 /**
  * Without hints, how the plate looks stands in for one: each candidate's rank factor is its fit to the
  * formats of each style, weighed by that style's probability (MISMATCH_PENALTY where it fits none of a
