@@ -159,10 +159,26 @@ def _load_img(path):
     return im
 
 
-def load_real():
+LABEL_FIXES = os.path.join(HERE, "label_fixes.csv")
+
+
+def load_label_fixes():
+    """{(dataset, file): plate}: labels a person corrected after looking at the crop (audit_labels.py nominates
+    them). An empty plate drops the crop (no readable plate in it)."""
+    if not os.path.exists(LABEL_FIXES):
+        return {}
+    with open(LABEL_FIXES) as f:
+        return {(r["dataset"], r["file"]): r["plate"] for r in csv.DictReader(f)}
+
+
+def load_real(apply_fixes=True):
     """Real crops, preloaded once (cached). Validation = ~10 % held out by hash of the plate text
-    (BR has several photos of the same plate, so we split by plate, which also splits by file)."""
-    path = os.path.join(CACHE, "real_v1.pkl")
+    (BR has several photos of the same plate, so we split by plate, which also splits by file).
+    The split hashes the dataset's own label even where label_fixes.csv corrects it, so a correction never
+    moves a crop between training and validation (the shipped models were trained on this split)."""
+    fixes = load_label_fixes() if apply_fixes else {}
+    tag = hashlib.md5(json.dumps(sorted(fixes.items())).encode()).hexdigest()[:8] if fixes else "raw"
+    path = os.path.join(CACHE, f"real_v2_{tag}.pkl")
     if os.path.exists(path):
         with open(path, "rb") as f:
             return pickle.load(f)
@@ -170,20 +186,24 @@ def load_real():
     with open(os.path.join(DATA, "us-plate-crops/labels.csv")) as f:
         for r in csv.DictReader(f):
             lab = ps.label_of(r["plate"])
-            if not lab:
+            fixed = ps.label_of(fixes.get(("us-plate-crops", r["file"]), lab))
+            if not lab or not fixed:
                 continue
             im = _load_img(os.path.join(DATA, "us-plate-crops/images", r["file"]))
-            d["us_val" if _hash_split("us:" + lab) else "us_train"].append((im, lab, r["file"]))
+            d["us_val" if _hash_split("us:" + lab) else "us_train"].append((im, fixed, r["file"]))
     with open(os.path.join(DATA, "br-plate-crops/labels.csv")) as f:
         for r in csv.DictReader(f):
             lab = ps.label_of(r["plate"])
+            fixed = ps.label_of(fixes.get(("br-plate-crops", r["file"]), lab))
+            if not fixed:
+                continue
             im = _load_img(os.path.join(DATA, "br-plate-crops/images", r["file"]))
             if r["kind"] == "rendered":
                 # rendered plates are never validation; drop any whose text is a held-out real plate
                 if not _hash_split("br:" + lab):
-                    d["br_rendered"].append((im, lab, r["file"]))
+                    d["br_rendered"].append((im, fixed, r["file"]))
             else:
-                d["br_val" if _hash_split("br:" + lab) else "br_train"].append((im, lab, r["file"]))
+                d["br_val" if _hash_split("br:" + lab) else "br_train"].append((im, fixed, r["file"]))
     os.makedirs(CACHE, exist_ok=True)
     with open(path, "wb") as f:
         pickle.dump(d, f, protocol=4)
@@ -331,6 +351,8 @@ def main():
                     help="synthetic plates with emblems between character groups (and select on emblem-synth too)")
     ap.add_argument("--export-only", default="", help="export this checkpoint (.pt) and exit")
     ap.add_argument("--no-manifest", action="store_true")
+    ap.add_argument("--no-label-fixes", action="store_true",
+                    help="the datasets' own labels (stages 1-3 of train_all.sh predate label_fixes.csv)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -363,7 +385,7 @@ def main():
     t0 = time.time()
     bgs = ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=200, seed=0)
     glyphs = ps.load_glyphs(os.path.join(DATA, "plate-chars"))
-    real = load_real()
+    real = load_real(apply_fixes=not args.no_label_fixes)
     print({k: len(v) for k, v in real.items()}, f"({time.time() - t0:.0f}s)", flush=True)
     pool = load_synth_pool(args.synth_pool, args.seed, bgs, glyphs, two_row_boost=args.two_row_boost,
                            emblems=args.emblems)
