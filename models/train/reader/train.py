@@ -346,6 +346,7 @@ def main():
     ap.add_argument("--init-onnx", default="", help="fine-tune an exported model (BatchNorm stays folded)")
     ap.add_argument("--lowres-p", type=float, default=ps.LOWRES_P, help="share of samples shrunk to a distant plate")
     ap.add_argument("--frame-p", type=float, default=0.0, help="share of US samples given a dealer frame")
+    ap.add_argument("--loose-p", type=float, default=0.0, help="share of samples boxed 1.2-2x too wide")
     ap.add_argument("--us-weight", type=float, default=0.25, help="share of real US crops in a batch (at synth-frac 0.5)")
     ap.add_argument("--emblems", action="store_true",
                     help="synthetic plates with emblems between character groups (and select on emblem-synth too)")
@@ -438,7 +439,7 @@ def main():
                 items, _, photo, framable = sources[s]
                 it = items[rng.randint(len(items))]
                 plate = ps.add_frame(it[0], rng) if args.frame_p and framable(it) and rng.rand() < args.frame_p else it[0]
-                xs.append(ps.compose(plate, rng, bgs, geo=1.0, photo=photo))
+                xs.append(ps.compose(plate, rng, bgs, geo=1.0, photo=photo, loose=args.loose_p))
                 labs.append(it[1])
             x = torch.from_numpy(np.stack(xs)).float().div_(255).unsqueeze(1).to(device)
             tg = torch.tensor([c for l in labs for c in encode(l)], dtype=torch.long)

@@ -3,7 +3,7 @@
 #   sh models/train/reader/train_all.sh
 # Stage 1: 18 epochs from scratch (seed 1234). Stage 2: 22 epochs warm-started from stage 1's best epoch,
 # fresh synthetic pool (seed 1235) with two-row layouts weighted x2, lower peak LR. Each stage exports its best
-# epoch; stage 2 writes models/plate-reader.onnx and the manifest entry, which stage 4's average replaces.
+# epoch; stage 2 writes models/plate-reader.onnx and the manifest entry, which stage 4 replaces.
 set -e
 PY=/usr/bin/python3
 CACHE=models/.cache/reader
@@ -17,10 +17,9 @@ cp models/plate-reader.onnx $CACHE/stage2.onnx
 $PY models/train/reader/train.py --init-onnx $CACHE/stage2.onnx --lr 5e-4 --epochs 14 --seed 1240 --frame-p 0.5 \
   --lowres-p 0.55 --us-weight 0.3 --out $CACHE/stage3.onnx --no-manifest --no-label-fixes
 $PY models/train/reader/interpolate.py $CACHE/stage2.onnx $CACHE/stage3.onnx --alpha 0.5 --out $CACHE/stage3avg.onnx --no-manifest
-# Stage 4 (stop 12): fine-tune stage 3 on the corrected labels (label_fixes.csv), then average it 50/50 with
-# stage 3 again: the fine-tune alone read plates through very loose boxes with less confidence (MODEL_CARD).
-$PY models/train/reader/train.py --init-onnx $CACHE/stage3avg.onnx --frame-p 0.3 --lowres-p 0.5 --lr 1e-3 --epochs 20 \
-  --seed 1291 --threads 2 --out $CACHE/stage4.onnx --no-manifest
-$PY models/train/reader/interpolate.py $CACHE/stage3avg.onnx $CACHE/stage4.onnx --alpha 0.5 --out models/plate-reader.onnx
+# Stage 4 (stop 12): fine-tune stage 3 on the corrected labels (label_fixes.csv), 15 % of samples boxed 1.2-2x
+# too wide so plates are still read through a detector box around their frame (MODEL_CARD).
+$PY models/train/reader/train.py --init-onnx $CACHE/stage3avg.onnx --frame-p 0.3 --lowres-p 0.5 --loose-p 0.15 \
+  --lr 1e-3 --epochs 20 --seed 1291 --threads 2 --out models/plate-reader.onnx
 # The export rewrites the manifest entry: measure where this reader puts the characters (engine re-crop).
 npx tsx scripts/measure-text-span.ts --write

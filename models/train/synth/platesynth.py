@@ -31,6 +31,9 @@ CROP_MARGIN = 0.06
 LOWRES_P = 0.4
 # per-side jitter around CROP_MARGIN (detector boxes are loose/tight by up to ~15 % overall)
 MARGIN_JITTER = (-0.07, 0.08)
+# how much wider than the plate compose(loose=p) boxes a share p of its samples (a detector box around the
+# plate's frame or recess)
+LOOSE_WIDTH = (1.2, 2.0)
 
 FONT_DIR = "/usr/share/fonts"
 FONT_FILES = {
@@ -787,8 +790,9 @@ def add_frame(plate, rng):
     return np.clip(canvas[:, :, 0], 0, 255).astype(np.uint8)
 
 
-def compose(plate, rng, bgs=None, geo=1.0, photo=1.0):
+def compose(plate, rng, bgs=None, geo=1.0, photo=1.0, loose=0.0):
     """plate: grey uint8 [h,w] (the plate itself). Returns uint8 [64,192] reader input.
+    `loose`: probability that the box is LOOSE_WIDTH times too wide (and its square root too tall).
 
     The plate is warped (rotation, perspective, shear), its axis-aligned box is the 'detector box', which is
     expanded by CROP_MARGIN (+jitter) per side and stretched to 192x64.
@@ -812,6 +816,13 @@ def compose(plate, rng, bgs=None, geo=1.0, photo=1.0):
     x1, y1 = pts.max(0)
     bw, bh = x1 - x0, y1 - y0
     mj = [CROP_MARGIN + rng.uniform(*MARGIN_JITTER) * geo for _ in range(4)]
+    # only drawn when asked for: the recipes trained before it keep their random stream
+    if loose and rng.rand() < loose:
+        # k times as wide and sqrt(k) as tall, the plate anywhere but at the very edge of the box
+        k = rng.uniform(*LOOSE_WIDTH)
+        u, v = rng.uniform(0.2, 0.8, size=2)
+        mj = [mj[0] + (k - 1) * u, mj[1] + (k - 1) * (1 - u),
+              mj[2] + (math.sqrt(k) - 1) * v, mj[3] + (math.sqrt(k) - 1) * (1 - v)]
     cx0, cx1 = x0 - mj[0] * bw, x1 + mj[1] * bw
     cy0, cy1 = y0 - mj[2] * bh, y1 + mj[3] * bh
     dst = np.empty_like(pts)
