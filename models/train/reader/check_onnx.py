@@ -38,9 +38,7 @@ def main():
         "other_synth": T.load_synth_val(400, 778, val_bgs, glyphs,
                                         ["US", "US2", "BR2", "MERCOSUR", "MERC2", "UK2"], "other"),
     }
-    model = T.PlateReader()
-    if os.path.exists(args.ckpt):
-        model.load_state_dict(torch.load(args.ckpt, map_location="cpu")["model"])
+    model = T.load_checkpoint(args.ckpt) if os.path.exists(args.ckpt) else T.PlateReader()
     model.eval()
     report = {}
     for name, (xs, labs) in sets.items():

@@ -126,6 +126,15 @@ def load_onnx_weights(path):
     return model
 
 
+def load_checkpoint(path):
+    """The model a training checkpoint (.pt) holds. A fine-tune's has no BatchNorm: its start was read back from
+    an ONNX export, with BatchNorm folded into the convs."""
+    ckpt = torch.load(path, map_location="cpu")
+    model = PlateReader(bn=not ckpt.get("args", {}).get("init_onnx"))
+    model.load_state_dict(ckpt["model"])
+    return model
+
+
 def greedy_decode(logp):
     """logp [B,T,C] -> list of strings (collapse repeats, drop blanks)."""
     best = logp.argmax(-1).cpu().numpy()
@@ -369,11 +378,7 @@ def main():
     if args.init_onnx:
         print("fine-tuning", args.init_onnx)
     if args.export_only:
-        ckpt = torch.load(args.export_only, map_location="cpu")
-        # a fine-tune's checkpoint has no BatchNorm (folded when it was read back from ONNX)
-        model = PlateReader(bn=not ckpt.get("args", {}).get("init_onnx"))
-        model.load_state_dict(ckpt["model"])
-        sha = export_onnx(model, args.out)
+        sha = export_onnx(load_checkpoint(args.export_only), args.out)
         if not args.no_manifest:
             update_manifest(args.out, sha)
         print("exported", args.out, sha)
