@@ -24,7 +24,7 @@ import { decodeImage } from '../src/engine/decode.js';
 import { loadManifest, loadSession } from '../src/engine/onnx-session.js';
 import { loadRegionCatalog, matchesConstraints, resolveHints } from '../src/engine/regions.js';
 import type { Box } from '../src/engine/types.js';
-import { DATASETS } from './datasets.js';
+import { csvRows, DATASETS } from './datasets.js';
 import { collectSamples } from './openalpr-samples.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -80,12 +80,6 @@ function endToEndItems(): Item[] {
       truth: norm(s.plate),
     })),
   );
-}
-
-function csvRows(file: string): Array<Record<string, string>> {
-  const [head = '', ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/);
-  const cols = head.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i] ?? '', v])));
 }
 
 function cropItems(): Item[] {

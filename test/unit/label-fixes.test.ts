@@ -3,25 +3,18 @@
  * (audit_labels.py). Each row must still name a file of its dataset with the label it corrects: a dataset
  * that changes under it would otherwise have its new labels silently overwritten by old corrections.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { DATASETS } from '../../scripts/datasets.js';
+import { csvRows, DATASETS } from '../../scripts/datasets.js';
 
 const FIXES = path.join(PACKAGE_ROOT, 'models/train/reader/label_fixes.csv');
-
-/** Rows of a simple CSV (no quoted commas: file names and plates have none), keyed by its header. */
-function readCsv(file: string): Array<Record<string, string>> {
-  const [header, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/);
-  const keys = (header ?? '').split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [keys[i], v])));
-}
 
 const normalise = (plate: string) => plate.toUpperCase().replace(/[^A-Z0-9]/g, '');
 
 describe.skipIf(!existsSync(DATASETS))('reader label fixes', () => {
-  const fixes = readCsv(FIXES);
+  const fixes = csvRows(FIXES);
 
   it('names each crop once, with a plate of the reader alphabet (or empty: crop dropped) that changes its label', () => {
     expect(fixes.length).toBeGreaterThan(0);
@@ -38,7 +31,7 @@ describe.skipIf(!existsSync(DATASETS))('reader label fixes', () => {
     for (const f of fixes) {
       const dataset = f.dataset ?? '';
       if (!byDataset.has(dataset)) {
-        const rows = readCsv(path.join(DATASETS, dataset, 'labels.csv'));
+        const rows = csvRows(path.join(DATASETS, dataset, 'labels.csv'));
         byDataset.set(dataset, new Map(rows.map((r) => [r.file ?? '', r.plate ?? ''])));
       }
       const label = byDataset.get(dataset)?.get(f.file ?? '');
