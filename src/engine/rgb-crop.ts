@@ -14,11 +14,9 @@ function sample(img: RawImage, fx: number, fy: number, c: number): number {
   return sampleBilinear(img, fx, fy, channelAt, c);
 }
 
-/** Value of channel `c` of the pixel containing a continuous position, edges clamped. */
-function nearest(img: RawImage, fx: number, fy: number, c: number): number {
-  const x = Math.min(Math.max(Math.floor(fx), 0), img.width - 1);
-  const y = Math.min(Math.max(Math.floor(fy), 0), img.height - 1);
-  return channelAt(img, x, y, c);
+/** The pixel index containing a continuous coordinate, edges clamped. */
+function clampIndex(f: number, size: number): number {
+  return Math.min(Math.max(Math.floor(f), 0), size - 1);
 }
 
 /** Write the [3, height, width] tensor of `box` (decoded-image pixels) into `out` at `offset`. */
@@ -50,16 +48,26 @@ export function cropToRgbTensor(
     return out;
   }
   // Shrinking: the grid of point samples already averages the area (bilinear on top would cost 4x the reads).
-  // Two loops with direct calls rather than one through a chosen function: the vehicle crops (shrinking) and
-  // the plate-style crops (often enlarging) would make that call site polymorphic, which cost the vehicle
-  // stage ~1.5 ms per 800x600 image once both ran (measured).
+  // Each sample's source column and row depend on the output column or row alone, so they are looked up once
+  // (the pixel `nearest` would pick: clamped floor of the same position) instead of per channel and pixel.
+  const step = img.channels;
+  const xs = new Int32Array(width * nx);
+  for (let ox = 0; ox < width; ox++) {
+    for (let sx = 0; sx < nx; sx++) xs[ox * nx + sx] = clampIndex(box.xmin + (ox + (sx + 0.5) / nx) * stepX, img.width) * step;
+  }
+  const ys = new Int32Array(height * ny);
   for (let oy = 0; oy < height; oy++) {
-    for (let ox = 0; ox < width; ox++) {
-      for (let c = 0; c < 3; c++) {
+    for (let sy = 0; sy < ny; sy++) ys[oy * ny + sy] = clampIndex(box.ymin + (oy + (sy + 0.5) / ny) * stepY, img.height) * img.width * step;
+  }
+  const data = img.data;
+  for (let c = 0; c < 3; c++) {
+    const channel = img.channels < 3 ? 0 : c;
+    for (let oy = 0; oy < height; oy++) {
+      for (let ox = 0; ox < width; ox++) {
         let acc = 0;
         for (let sy = 0; sy < ny; sy++) {
-          const fy = box.ymin + (oy + (sy + 0.5) / ny) * stepY;
-          for (let sx = 0; sx < nx; sx++) acc += nearest(img, box.xmin + (ox + (sx + 0.5) / nx) * stepX, fy, c);
+          const rowAt = ys[oy * ny + sy]! + channel;
+          for (let sx = 0; sx < nx; sx++) acc += data[rowAt + xs[ox * nx + sx]!]!;
         }
         out[offset + c * plane + oy * width + ox] = acc * norm;
       }

@@ -361,6 +361,8 @@ def main():
                     help="synthetic plates with emblems between character groups (and select on emblem-synth too)")
     ap.add_argument("--export-only", default="", help="export this checkpoint (.pt) and exit")
     ap.add_argument("--no-manifest", action="store_true")
+    ap.add_argument("--ckpt-dir", default=CACHE, help="where best.pt, last.pt and summary.json go: one per run "
+                    "when runs go side by side")
     ap.add_argument("--no-label-fixes", action="store_true",
                     help="the datasets' own labels (stages 1-3 of train_all.sh predate label_fixes.csv)")
     args = ap.parse_args()
@@ -370,8 +372,9 @@ def main():
     np.random.seed(args.seed)
     device = torch.device(args.device if (args.device == "cpu" or torch.cuda.is_available()) else "cpu")
     os.makedirs(CACHE, exist_ok=True)
-    ckpt_best = os.path.join(CACHE, "best.pt")
-    ckpt_last = os.path.join(CACHE, "last.pt")
+    os.makedirs(args.ckpt_dir, exist_ok=True)
+    ckpt_best = os.path.join(args.ckpt_dir, "best.pt")
+    ckpt_last = os.path.join(args.ckpt_dir, "last.pt")
 
     ps.LOWRES_P = args.lowres_p
     model = (load_onnx_weights(args.init_onnx) if args.init_onnx else PlateReader()).to(device)
@@ -484,7 +487,7 @@ def main():
         update_manifest(args.out, sha)
     summary = dict(best_epoch=best_ep, val=accs, n={k: len(y) for k, (_, y) in sets.items()},
                    minutes=(time.time() - t0) / 60, sha256=sha, history=history)
-    with open(os.path.join(CACHE, "summary.json"), "w") as f:
+    with open(os.path.join(args.ckpt_dir, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
     print("exported", args.out, "sha256", sha, f"size {os.path.getsize(args.out) / 1e6:.2f} MB",
           f"total {(time.time() - t0) / 60:.1f} min")
