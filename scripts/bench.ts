@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { Agent, request } from 'undici';
 import { DATASETS } from './datasets.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -26,6 +27,8 @@ const OUT_DIR = path.resolve(ROOT, process.env.BENCH_OUT ?? 'bench');
 const LAG_RESOLUTION_MS = 10;
 /** Issue 3: event-loop lag stays under this while the engine is saturated. */
 const LAG_TARGET_MS = 20;
+/** USER_HZ: /proc reports CPU time in these ticks on Linux. */
+const CLOCK_TICKS = 100;
 
 interface Sample { ms: number; model: number; decode: number; engine: number }
 
@@ -49,17 +52,47 @@ async function loadPhotos(width: number, height: number): Promise<Buffer[]> {
   );
 }
 
-async function call(base: string, image: Buffer, mode: string): Promise<Sample> {
-  const fd = new FormData();
-  fd.append('upload', new Blob([image]), 'bench.jpg');
-  fd.append('config', JSON.stringify({ mode }));
+/**
+ * The client shares the 2 cores with the server, so each call's body is encoded once (not a FormData per call)
+ * and sent over kept-alive connections: what the client itself costs per call is measured and reported.
+ */
+const agent = new Agent({ connections: 8, keepAliveTimeout: 30_000 });
+
+interface Upload { body: Buffer; contentType: string }
+
+function multipart(image: Buffer, mode: string): Upload {
+  const boundary = `----platewise-bench-${Math.random().toString(16).slice(2)}`;
+  const head = (name: string, extra = '') => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${extra}\r\n`;
+  const body = Buffer.concat([
+    Buffer.from(`${head('upload', '; filename="bench.jpg"')}Content-Type: image/jpeg\r\n\r\n`),
+    image,
+    Buffer.from(`\r\n${head('config')}\r\n${JSON.stringify({ mode })}\r\n--${boundary}--\r\n`),
+  ]);
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+async function call(base: string, upload: Upload): Promise<Sample> {
   const started = performance.now();
-  const res = await fetch(`${base}/v1/plate-reader/`, { method: 'POST', body: fd });
-  await res.arrayBuffer();
+  const res = await request(`${base}/v1/plate-reader/`, {
+    method: 'POST',
+    body: upload.body,
+    headers: { 'content-type': upload.contentType },
+    dispatcher: agent,
+  });
+  await res.body.arrayBuffer();
   const ms = performance.now() - started;
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-  const t = parseTiming(res.headers.get('server-timing'));
+  if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+  const timing = res.headers['server-timing'];
+  const t = parseTiming(Array.isArray(timing) ? timing.join(',') : (timing ?? null));
   return { ms, model: t.model ?? 0, decode: t.decode ?? 0, engine: t.engine ?? 0 };
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere. */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** p50/p99/max event-loop delay (ms, sampling interval removed) since the previous scrape; null when not exposed. */
@@ -73,22 +106,27 @@ async function scrapeLag(base: string): Promise<{ p50: number; p99: number; max:
   return Object.values(lag).every(Number.isFinite) ? lag : null;
 }
 
-async function run(base: string, images: Buffer[], mode: string, concurrency: number) {
-  for (let i = 0; i < WARMUP; i++) await call(base, images[i % images.length] as Buffer, mode);
-  await scrapeLag(base); // resets the server's delay histogram: the next scrape covers this phase only
+async function run(server: Server, images: Buffer[], mode: string, concurrency: number) {
+  const uploads = images.map((image) => multipart(image, mode));
+  for (let i = 0; i < WARMUP; i++) await call(server.base, uploads[i % uploads.length] as Upload);
+  await scrapeLag(server.base); // resets the server's delay histogram: the next scrape covers this phase only
   const samples: Sample[] = [];
   let next = 0;
+  const serverCpu0 = await server.cpu();
+  const clientCpu0 = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < CALLS) {
         const i = next++;
-        samples.push(await call(base, images[i % images.length] as Buffer, mode));
+        samples.push(await call(server.base, uploads[i % uploads.length] as Upload));
       }
     }),
   );
   const wall = performance.now() - started;
-  const lag = await scrapeLag(base);
+  const clientCpu = process.cpuUsage(clientCpu0);
+  const serverCpuMs = ((await server.cpu()) - serverCpu0) * 1000;
+  const lag = await scrapeLag(server.base);
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
   const sum = (k: keyof Sample) => samples.reduce((a, s) => a + s[k], 0);
@@ -103,13 +141,20 @@ async function run(base: string, images: Buffer[], mode: string, concurrency: nu
     otherEngineShare: (sum('engine') - sum('model') - sum('decode')) / total,
     queueHttpShare: (total - sum('engine')) / total,
     modelShareOfEngine: sum('model') / sum('engine'),
+    serverCpuMsPerCall: serverCpuMs / samples.length,
+    // Model compute over all the CPU the server process spent. The sessions are single-threaded, so a model run's
+    // wall time is its CPU time only while nothing else wants the core: one client.
+    modelShareOfServerCpu: concurrency === 1 ? sum('model') / serverCpuMs : Number.NaN,
+    clientCpuMsPerCall: (clientCpu.user + clientCpu.system) / 1000 / samples.length,
     lagP50: lag?.p50 ?? Number.NaN,
     lagP99: lag?.p99 ?? Number.NaN,
     lagMax: lag?.max ?? Number.NaN,
   };
 }
 
-async function startServer(dataDir: string): Promise<{ base: string; stop: () => void; rss: () => Promise<number> }> {
+interface Server { base: string; stop: () => void; rss: () => Promise<number>; cpu: () => Promise<number> }
+
+async function startServer(dataDir: string): Promise<Server> {
   const port = 18000 + Math.floor(Math.random() * 1000);
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli.js'), 'serve'], {
     env: { MALLOC_ARENA_MAX: '2', ...process.env, PROFILE: 'sdk', PORT: String(port), HEALTH_PORT: String(port + 1), DATA_DIR: dataDir, LOG_LEVEL: 'warn', QUEUE_MAX_PENDING: '64' },
@@ -128,7 +173,7 @@ async function startServer(dataDir: string): Promise<{ base: string; stop: () =>
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
     return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
   };
-  return { base, stop: () => child.kill('SIGTERM'), rss };
+  return { base, stop: () => child.kill('SIGTERM'), rss, cpu: () => cpuSeconds(child.pid) };
 }
 
 async function main() {
@@ -140,7 +185,7 @@ async function main() {
       const images = await loadPhotos(w, h);
       for (const mode of ['regular', 'fast']) {
         for (const concurrency of [1, 4]) {
-          const r = await run(server.base, images, mode, concurrency);
+          const r = await run(server, images, mode, concurrency);
           const row = {
             size: `${w}x${h}`,
             mode,
@@ -156,7 +201,7 @@ async function main() {
     const peak = await server.rss();
     server.stop();
     await rm(dataDir, { recursive: true, force: true });
-    const pct = (x: unknown) => `${Math.round(Number(x) * 100)} %`;
+    const pct = (x: unknown) => (Number.isFinite(Number(x)) ? `${Math.round(Number(x) * 100)} %` : 'n/a');
     const ms = (x: unknown) => (Number.isFinite(Number(x)) ? Number(x).toFixed(1) : 'n/a');
     const saturated = rows.filter((r) => r.concurrency === 4).map((r) => Number(r.lagMax));
     const worst = saturated.length && saturated.every(Number.isFinite) ? Math.max(...saturated) : Number.NaN;
@@ -165,13 +210,14 @@ async function main() {
       '',
       `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; Node ${process.version}; load average ${loadavg()[0]?.toFixed(2)} at the end; ${CALLS} calls per row after ${WARMUP} warm-up calls; server peak RSS ${Math.round(peak)} MB.`,
       'Produced by `npm run bench` (scripts/bench.ts). ms/call = wall time / calls (the vendor\'s figure); latency is per request.',
+      'model / decode / other engine / queue+HTTP: shares of the client-side latency (Server-Timing). Server CPU: user + system CPU of the server process per call (/proc), all threads; model / server CPU: the model runs\' time over it, one client only (the single-threaded sessions\' wall time is their CPU time only while they have a core to themselves). Client CPU: what this script spent per call on the same cores.',
       `Event-loop lag: the server's event-loop delay over the phase (prom-client \`nodejs_eventloop_lag_*\` via /metrics, ${LAG_RESOLUTION_MS} ms sampling interval subtracted), p50 / p99 / max ms; target < ${LAG_TARGET_MS} ms with 4 in flight (worst max with 4 in flight: ${ms(worst)} ms).`,
       '',
-      '| size | mode | in flight | median ms | p95 ms | ms/call | img/s | model | decode | other engine | queue+HTTP | loop lag p50/p99/max ms |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| size | mode | in flight | median ms | p95 ms | ms/call | img/s | model | decode | other engine | queue+HTTP | server CPU ms/call | model / server CPU | client CPU ms/call | loop lag p50/p99/max ms |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows.map(
         (r) =>
-          `| ${r.size} | ${r.mode} | ${r.concurrency} | ${Number(r.median).toFixed(1)} | ${Number(r.p95).toFixed(1)} | ${Number(r.msPerCall).toFixed(1)} | ${Number(r.perSecond).toFixed(1)} | ${pct(r.modelShare)} | ${pct(r.decodeShare)} | ${pct(r.otherEngineShare)} | ${pct(r.queueHttpShare)} | ${ms(r.lagP50)} / ${ms(r.lagP99)} / ${ms(r.lagMax)} |`,
+          `| ${r.size} | ${r.mode} | ${r.concurrency} | ${Number(r.median).toFixed(1)} | ${Number(r.p95).toFixed(1)} | ${Number(r.msPerCall).toFixed(1)} | ${Number(r.perSecond).toFixed(1)} | ${pct(r.modelShare)} | ${pct(r.decodeShare)} | ${pct(r.otherEngineShare)} | ${pct(r.queueHttpShare)} | ${ms(r.serverCpuMsPerCall)} | ${pct(r.modelShareOfServerCpu)} | ${ms(r.clientCpuMsPerCall)} | ${ms(r.lagP50)} / ${ms(r.lagP99)} / ${ms(r.lagMax)} |`,
       ),
       '',
     ];

@@ -14,3 +14,13 @@ export function csvRows(file: string): Array<Record<string, string>> {
   const cols = head.split(',');
   return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i] ?? '', v])));
 }
+
+/**
+ * Labels a person corrected after looking at the crop (models/train/reader/label_fixes.csv), keyed
+ * `dataset/file`; an empty plate means the crop shows no readable plate. Training and validation apply them
+ * (train.py load_real), so anything scoring readers on those crops must too.
+ */
+export function labelFixes(): Map<string, string> {
+  const rows = csvRows(path.join(PACKAGE_ROOT, 'models/train/reader/label_fixes.csv'));
+  return new Map(rows.map((r) => [`${r.dataset}/${r.file}`, r.plate ?? '']));
+}

@@ -24,7 +24,7 @@ import { decodeImage } from '../src/engine/decode.js';
 import { loadManifest, loadSession } from '../src/engine/onnx-session.js';
 import { loadRegionCatalog, matchesConstraints, resolveHints } from '../src/engine/regions.js';
 import type { Box } from '../src/engine/types.js';
-import { csvRows, DATASETS } from './datasets.js';
+import { csvRows, DATASETS, labelFixes } from './datasets.js';
 import { collectSamples } from './openalpr-samples.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -82,18 +82,20 @@ function endToEndItems(): Item[] {
   );
 }
 
+/**
+ * The held-out real crops, under their corrected labels (labelFixes); which crops are held out still follows
+ * the dataset's own label, as in train.py.
+ */
 function cropItems(): Item[] {
+  const fixes = labelFixes();
   const out: Item[] = [];
-  for (const r of csvRows(path.join(DATA, 'us-plate-crops/labels.csv'))) {
-    const truth = norm(r.plate ?? '');
-    if (truth && heldOut(`us:${truth}`)) {
-      out.push({ source: 'us-crops (held out)', hints: ['us'], file: path.join(DATA, 'us-plate-crops/images', r.file ?? ''), box: null, truth });
-    }
-  }
-  for (const r of csvRows(path.join(DATA, 'br-plate-crops/labels.csv'))) {
-    const truth = norm(r.plate ?? '');
-    if (r.kind === 'real' && heldOut(`br:${truth}`)) {
-      out.push({ source: 'br-crops (held out)', hints: ['br'], file: path.join(DATA, 'br-plate-crops/images', r.file ?? ''), box: null, truth });
+  for (const [dataset, country, source] of [['us-plate-crops', 'us', 'us-crops (held out)'], ['br-plate-crops', 'br', 'br-crops (held out)']] as const) {
+    for (const r of csvRows(path.join(DATA, dataset, 'labels.csv'))) {
+      const raw = norm(r.plate ?? '');
+      const truth = norm(fixes.get(`${dataset}/${r.file}`) ?? r.plate ?? '');
+      if (raw && truth && (r.kind ?? 'real') === 'real' && heldOut(`${country}:${raw}`)) {
+        out.push({ source, hints: [country], file: path.join(DATA, dataset, 'images', r.file ?? ''), box: null, truth });
+      }
     }
   }
   return out;

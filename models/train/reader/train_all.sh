@@ -3,7 +3,7 @@
 #   sh models/train/reader/train_all.sh
 # Stage 1: 18 epochs from scratch (seed 1234). Stage 2: 22 epochs warm-started from stage 1's best epoch,
 # fresh synthetic pool (seed 1235) with two-row layouts weighted x2, lower peak LR. Each stage exports its best
-# epoch; stage 2 writes models/plate-reader.onnx and the manifest entry, which stage 4 replaces.
+# epoch; stage 2 writes models/plate-reader.onnx and the manifest entry, which stage 5 replaces.
 set -e
 PY=/usr/bin/python3
 CACHE=models/.cache/reader
@@ -20,6 +20,9 @@ $PY models/train/reader/interpolate.py $CACHE/stage2.onnx $CACHE/stage3.onnx --a
 # Stage 4 (stop 12): fine-tune stage 3 on the corrected labels (label_fixes.csv), 15 % of samples boxed 1.2-2x
 # too wide so plates are still read through a detector box around their frame (MODEL_CARD).
 $PY models/train/reader/train.py --init-onnx $CACHE/stage3avg.onnx --frame-p 0.3 --lowres-p 0.5 --loose-p 0.15 \
-  --lr 1e-3 --epochs 20 --seed 1291 --threads 2 --out models/plate-reader.onnx
+  --lr 1e-3 --epochs 20 --seed 1291 --threads 2 --out $CACHE/stage4.onnx --no-manifest
+# Stage 5 (stop 13): 30 more epochs from stage 4, more distant and framed plates, one thread (~40 min of compute).
+$PY models/train/reader/train.py --init-onnx $CACHE/stage4.onnx --frame-p 0.4 --lowres-p 0.6 --loose-p 0.15 \
+  --lr 7e-4 --epochs 30 --seed 1302 --threads 1 --out models/plate-reader.onnx
 # The export rewrites the manifest entry: measure where this reader puts the characters (engine re-crop).
 npx tsx scripts/measure-text-span.ts --write
