@@ -48,8 +48,8 @@ export function cropToRgbTensor(
     return out;
   }
   // Shrinking: the grid of point samples already averages the area (bilinear on top would cost 4x the reads).
-  // Each sample's source column and row depend on the output column or row alone, so they are looked up once
-  // (the pixel `nearest` would pick: clamped floor of the same position) instead of per channel and pixel.
+  // Each sample's source column and row (the clamped floor of its position) depend on the output column or row
+  // alone, so they are found once per crop instead of per channel and pixel.
   const step = img.channels;
   const xs = new Int32Array(width * nx);
   for (let ox = 0; ox < width; ox++) {
