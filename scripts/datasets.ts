@@ -5,6 +5,14 @@ import { PACKAGE_ROOT } from '../src/paths.js';
 
 export const DATASETS = path.resolve(PACKAGE_ROOT, '../shared/datasets');
 
+/** Labels a person corrected after looking at the crop (audit_labels.py nominates them; train.py applies them). */
+export const LABEL_FIXES_CSV = path.join(PACKAGE_ROOT, 'models/train/reader/label_fixes.csv');
+
+/** A plate as labels and reads are compared: upper-case alphanumerics (score_api.py's `exact`, train.py's label_of). */
+export function plateText(plate: string): string {
+  return plate.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
 /**
  * Rows of a labels CSV keyed by its header. The datasets' label files (and label_fixes.csv) hold file names,
  * plates and kinds only: no quoted fields, no commas inside one.
@@ -16,11 +24,10 @@ export function csvRows(file: string): Array<Record<string, string>> {
 }
 
 /**
- * Labels a person corrected after looking at the crop (models/train/reader/label_fixes.csv), keyed
- * `dataset/file`; an empty plate means the crop shows no readable plate. Training and validation apply them
- * (train.py load_real), so anything scoring readers on those crops must too.
+ * LABEL_FIXES_CSV keyed `dataset/file`; an empty plate means the crop shows no readable plate. Training and
+ * validation apply them (train.py load_real), so anything scoring readers on those crops must too.
  */
 export function labelFixes(): Map<string, string> {
-  const rows = csvRows(path.join(PACKAGE_ROOT, 'models/train/reader/label_fixes.csv'));
+  const rows = csvRows(LABEL_FIXES_CSV);
   return new Map(rows.map((r) => [`${r.dataset}/${r.file}`, r.plate ?? '']));
 }

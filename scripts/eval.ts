@@ -22,6 +22,7 @@ import { createInlineEngine } from '../src/engine/engine-pool.js';
 import { DEFAULT_MODELS_DIR } from '../src/engine/onnx-session.js';
 import { type Box, DEFAULT_RECOGNISE_OPTIONS, type EngineResult, type Mode } from '../src/engine/types.js';
 import { loadRegionCatalog, type RegionCatalog } from '../src/engine/regions.js';
+import { plateText } from './datasets.js';
 import { collectSamples, type Sample } from './openalpr-samples.js';
 import { reliability, type Scored } from './reliability.js';
 
@@ -36,9 +37,8 @@ function regionFits(country: string, code: string, catalog: RegionCatalog): bool
   return code === country || code.startsWith(`${country}-`);
 }
 
-/** score_api's `exact`: upper-case alphanumerics. `norm` also folds O into 0 (the labels mix them up). */
-const exact = (s: string): string => s.toUpperCase().replace(/[^A-Z0-9]/g, '');
-const norm = (s: string): string => exact(s).replace(/O/g, '0');
+/** score_api's `norm`: plateText with O folded into 0 (the labels mix them up). */
+const norm = (s: string): string => plateText(s).replace(/O/g, '0');
 
 function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: boolean; tight: boolean; mode: Mode; out?: string; models: string; thresholdD?: number; thresholdO?: number } {
   const dirs: string[] = [];
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       const ious = plates.map((p) => iou(s.box, p.box));
       const det = ious.some((v) => v >= 0.3);
       st.top1 += Number(hit1);
-      st.top1Exact += Number(plates.some((p) => exact(p.plate) === exact(s.plate)));
+      st.top1Exact += Number(plates.some((p) => plateText(p.plate) === plateText(s.plate)));
       st.top5 += Number(hit5);
       st.det += Number(det);
       st.extra += ious.filter((v) => v < 0.05).length;

@@ -24,7 +24,7 @@ import { decodeImage } from '../src/engine/decode.js';
 import { loadManifest, loadSession } from '../src/engine/onnx-session.js';
 import { loadRegionCatalog, matchesConstraints, resolveHints } from '../src/engine/regions.js';
 import type { Box } from '../src/engine/types.js';
-import { csvRows, DATASETS, labelFixes } from './datasets.js';
+import { csvRows, DATASETS, labelFixes, plateText } from './datasets.js';
 import { collectSamples } from './openalpr-samples.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -61,7 +61,6 @@ interface Read {
   totalMs: number;
 }
 
-const norm = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '');
 /** Lenient comparison: O and 0, I and 1 count as the same (openalpr labels write vanity O as 0). */
 const fold = (s: string) => s.replace(/O/g, '0').replace(/I/g, '1');
 
@@ -77,7 +76,7 @@ function endToEndItems(): Item[] {
       hints: country === 'eu' ? EU_HINTS : [country],
       file: s.file,
       box: s.box,
-      truth: norm(s.plate),
+      truth: plateText(s.plate),
     })),
   );
 }
@@ -91,8 +90,8 @@ function cropItems(): Item[] {
   const out: Item[] = [];
   for (const [dataset, country, source] of [['us-plate-crops', 'us', 'us-crops (held out)'], ['br-plate-crops', 'br', 'br-crops (held out)']] as const) {
     for (const r of csvRows(path.join(DATA, dataset, 'labels.csv'))) {
-      const raw = norm(r.plate ?? '');
-      const truth = norm(fixes.get(`${dataset}/${r.file}`) ?? r.plate ?? '');
+      const raw = plateText(r.plate ?? '');
+      const truth = plateText(fixes.get(`${dataset}/${r.file}`) ?? r.plate ?? '');
       if (raw && truth && (r.kind ?? 'real') === 'real' && heldOut(`${country}:${raw}`)) {
         out.push({ source, hints: [country], file: path.join(DATA, dataset, 'images', r.file ?? ''), box: null, truth });
       }
@@ -172,7 +171,7 @@ async function main() {
         const beam = ctcBeamSearch(lp, classes, {}, ourAlphabet.toLowerCase());
         const g = greedy(lp, classes, [...ourAlphabet], true);
         const t3 = performance.now();
-        return { text: norm(beam[0]?.plate ?? g.text), conf: g.conf, modelMs: t2 - t1, totalMs: t3 - t0 };
+        return { text: plateText(beam[0]?.plate ?? g.text), conf: g.conf, modelMs: t2 - t1, totalMs: t3 - t0 };
       };
       const doPp = async (): Promise<Read> => {
         const t0 = performance.now();
@@ -206,7 +205,7 @@ async function main() {
         if (classes !== ppChars.length + 1) throw new Error(`PP-OCR emits ${classes} classes for ${ppChars.length} characters`);
         const g = greedy(t?.data as Float32Array, classes, ppChars, false);
         const t3 = performance.now();
-        return { text: norm(g.text), conf: g.conf, modelMs: t2 - t1, totalMs: t3 - t0 };
+        return { text: plateText(g.text), conf: g.conf, modelMs: t2 - t1, totalMs: t3 - t0 };
       };
       if (!warmed) {
         await doOurs();

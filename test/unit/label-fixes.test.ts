@@ -6,15 +6,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/paths.js';
-import { csvRows, DATASETS } from '../../scripts/datasets.js';
-
-const FIXES = path.join(PACKAGE_ROOT, 'models/train/reader/label_fixes.csv');
-
-const normalise = (plate: string) => plate.toUpperCase().replace(/[^A-Z0-9]/g, '');
+import { csvRows, DATASETS, LABEL_FIXES_CSV, plateText } from '../../scripts/datasets.js';
 
 describe.skipIf(!existsSync(DATASETS))('reader label fixes', () => {
-  const fixes = csvRows(FIXES);
+  const fixes = csvRows(LABEL_FIXES_CSV);
 
   it('names each crop once, with a plate of the reader alphabet (or empty: crop dropped) that changes its label', () => {
     expect(fixes.length).toBeGreaterThan(0);
@@ -22,7 +17,7 @@ describe.skipIf(!existsSync(DATASETS))('reader label fixes', () => {
     expect(new Set(keys).size).toBe(keys.length);
     for (const f of fixes) {
       expect(f.plate ?? '', `${f.file}`).toMatch(/^[A-Z0-9]*$/);
-      expect(f.plate, `${f.file}`).not.toBe(normalise(f.label ?? ''));
+      expect(f.plate, `${f.file}`).not.toBe(plateText(f.label ?? ''));
     }
   });
 
@@ -36,7 +31,7 @@ describe.skipIf(!existsSync(DATASETS))('reader label fixes', () => {
       }
       const label = byDataset.get(dataset)?.get(f.file ?? '');
       expect(label, `${dataset}/${f.file}`).toBeDefined();
-      expect(normalise(label ?? ''), `${dataset}/${f.file}`).toBe(normalise(f.label ?? ''));
+      expect(plateText(label ?? ''), `${dataset}/${f.file}`).toBe(plateText(f.label ?? ''));
     }
   });
 });
