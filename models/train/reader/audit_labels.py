@@ -47,7 +47,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     model = train.load_onnx_weights(args.model).eval()
     real = train.load_real(apply_fixes=not args.raw)
-    bgs = train.ps.load_backgrounds(os.path.join(train.DATA, "backgrounds/images"), n=60, seed=99)
+    bgs = train.validation_backgrounds()
     folders = {"us": "us-plate-crops", "br": "br-plate-crops"}
     flagged = []
     for key in ("us_train", "us_val", "br_train", "br_val"):

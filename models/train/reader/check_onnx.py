@@ -29,7 +29,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     glyphs = T.ps.load_glyphs(os.path.join(T.DATA, "plate-chars"))
-    val_bgs = T.ps.load_backgrounds(os.path.join(T.DATA, "backgrounds/images"), n=60, seed=99)
+    val_bgs = T.validation_backgrounds()
     real = T.load_real()
     sets = {
         "us_real": T.make_eval_set(real["us_val"], 10_000, val_bgs),

@@ -270,11 +270,16 @@ def load_synth_val(n, seed, bgs, glyphs, kinds, tag, emblems=False):
     return out
 
 
+def validation_backgrounds():
+    """The photo backgrounds every validation crop is placed on: a fixed draw of 60 (training draws its own 200)."""
+    return ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=60, seed=99)
+
+
 def validation_sets(real, glyphs, emblems=False):
     """The sets a model is selected on (mean exact match): held-out real US crops, the same as distant plates,
     held-out real BR crops, synthetic EU/UK; with `emblems`, also synthetic EU/US plates generated with emblems
     between character groups (about half the EU ones carry one)."""
-    val_bgs = ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=60, seed=99)
+    val_bgs = validation_backgrounds()
     sets = {
         "US": make_eval_set(real["us_val"], 10_000, val_bgs),
         "US-distant": make_eval_set(real["us_val"], 30_000, val_bgs, distant=True),
@@ -288,7 +293,7 @@ def validation_sets(real, glyphs, emblems=False):
 
 def other_synth_set(glyphs):
     """Reported, not selected on: US, two-row and Mercosur synthetic plates."""
-    val_bgs = ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=60, seed=99)
+    val_bgs = validation_backgrounds()
     return load_synth_val(400, 778, val_bgs, glyphs, ["US", "US2", "BR2", "MERCOSUR", "MERC2", "UK2"], "other")
 
 
