@@ -221,7 +221,9 @@ def load_real(apply_fixes=True):
 
 def load_synth_pool(n, seed, bgs, glyphs, tag="train", two_row_boost=1.0, emblems=False):
     boost = "" if two_row_boost == 1.0 else f"_b{two_row_boost:g}"
-    path = os.path.join(CACHE, f"synth_{tag}_v1_s{seed}_n{n}{boost}{'_em2' if emblems else ''}.pkl")
+    mode = ps.emblem_mode(emblems)
+    em = {False: "", "all": "_em2"}.get(mode, f"_em3{mode[0]}")  # "all" keeps the name of the pools made before the modes
+    path = os.path.join(CACHE, f"synth_{tag}_v1_s{seed}_n{n}{boost}{em}.pkl")
     weights = ps.kind_weights(two_row_boost)
     if os.path.exists(path):
         with open(path, "rb") as f:
@@ -362,8 +364,9 @@ def main():
     ap.add_argument("--frame-p", type=float, default=0.0, help="share of US samples given a dealer frame")
     ap.add_argument("--loose-p", type=float, default=0.0, help="share of samples boxed 1.2-2x too wide")
     ap.add_argument("--us-weight", type=float, default=0.25, help="share of real US crops in a batch (at synth-frac 0.5)")
-    ap.add_argument("--emblems", action="store_true",
-                    help="synthetic plates with emblems between character groups (and select on emblem-synth too)")
+    ap.add_argument("--emblems", nargs="?", const="all", default=False, choices=ps.EMBLEM_MODES,
+                    help="synthetic plates with emblems (platesynth.EMBLEM_MODES; bare: all) and select on "
+                         "emblem-synth, made with all of them, too")
     ap.add_argument("--export-only", default="", help="export this checkpoint (.pt) and exit")
     ap.add_argument("--no-manifest", action="store_true")
     ap.add_argument("--ckpt-dir", default=CACHE, help="where best.pt, last.pt and summary.json go: one per run "

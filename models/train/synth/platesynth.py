@@ -459,10 +459,27 @@ def _arms_band(canvas, rng, code, band_w, emblem, fg):
     return canvas
 
 
+# What `emblems` adds (render_plate). "all": emblems between character groups, the older national band of arms
+# left of the characters (SK/HR/RS/SLO) and stacked US plate-type markers at either end. "between": only the
+# emblems between groups. "right": those and the markers, at the right end only. Marks left of the characters
+# teach the reader to skip what sits there, real characters of a loose crop included (MODEL_CARD, stop 12).
+EMBLEM_MODES = ("all", "between", "right")
+
+
+def emblem_mode(emblems):
+    """False (no emblems) or one of EMBLEM_MODES; True means "all", as before the modes existed."""
+    if emblems is True:
+        return "all"
+    if emblems and emblems not in EMBLEM_MODES:
+        raise ValueError(f"emblems must be one of {EMBLEM_MODES}, not {emblems!r}")
+    return emblems or False
+
+
 def render_plate(rng, kind, bgs=None, glyphs=None, emblems=False):
     """Return (RGB float32 plate image, label). kind in US, EU, UK, BR, MERCOSUR, US2, EU2, UK2, BR2, MERC2, GLYPH.
     `emblems` adds plates with coats of arms, stickers or state graphics between character groups and US plates
-    with a stacked plate-type marker (neither is part of the label)."""
+    with a stacked plate-type marker (neither is part of the label): EMBLEM_MODES says which."""
+    emblems = emblem_mode(emblems)
     if kind == "GLYPH":
         return render_glyph_plate(rng, glyphs)
     two = kind.endswith("2")
@@ -491,9 +508,9 @@ def render_plate(rng, kind, bgs=None, glyphs=None, emblems=False):
             row_boxes = [(y0, y0 + th), (y0 + th + gap, y0 + 2 * th + gap)]
         font = _font_for(rng, fg_font_fams)
         span = (pw * 0.06, pw * 0.94)
-        if emblems and not two and rng.rand() < 0.15:
+        if emblems in ("all", "right") and not two and rng.rand() < 0.15:
             y0, y1 = row_boxes[0]
-            if rng.rand() < 0.7:
+            if emblems == "right" or rng.rand() < 0.7:
                 span = (pw * 0.06, pw * 0.84)
                 _stacked_letters(c, rng, (pw * 0.86, y0, pw * 0.94, y1), fg)
             else:
@@ -542,7 +559,7 @@ def render_plate(rng, kind, bgs=None, glyphs=None, emblems=False):
         c = _background(rng, pw, ph, bg, None, style=_pick(rng, [0, 0, 0, 1, 2]))
         band = int(pw * (rng.uniform(0.075, 0.095) if not two else rng.uniform(0.14, 0.18)))
         has_band = (code != "") and rng.rand() < 0.92
-        if has_band and emblem in ("sk", "hr", "rs", "slo") and rng.rand() < 0.35:
+        if emblems == "all" and has_band and emblem in ("sk", "hr", "rs", "slo") and rng.rand() < 0.35:
             c = _arms_band(c, rng, code, band, emblem, fg)
         elif has_band:
             _eu_band(c, rng, code if code else "GB", band)
