@@ -25,7 +25,7 @@ import torch  # noqa: E402
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--onnx", default=os.path.join(T.REPO, "models/plate-reader.onnx"))
-    ap.add_argument("--ckpt", default=os.path.join(T.CACHE, "best.pt"))
+    ap.add_argument("--ckpt", default=os.path.join(T.CACHE, "best.pt"), help="a .pt checkpoint, or an .onnx to read back")
     args = ap.parse_args()
     torch.set_num_threads(1)
     glyphs = T.ps.load_glyphs(os.path.join(T.DATA, "plate-chars"))
@@ -38,7 +38,11 @@ def main():
         "other_synth": T.load_synth_val(400, 778, val_bgs, glyphs,
                                         ["US", "US2", "BR2", "MERCOSUR", "MERC2", "UK2"], "other"),
     }
-    model = T.load_checkpoint(args.ckpt) if os.path.exists(args.ckpt) else T.PlateReader()
+    # A weight average (interpolate.py) has no checkpoint: its export, read back into PyTorch, stands in for one.
+    if args.ckpt.endswith(".onnx"):
+        model = T.load_onnx_weights(args.ckpt)
+    else:
+        model = T.load_checkpoint(args.ckpt) if os.path.exists(args.ckpt) else T.PlateReader()
     model.eval()
     report = {}
     for name, (xs, labs) in sets.items():
