@@ -23,6 +23,16 @@ $PY models/train/reader/train.py --init-onnx $CACHE/stage3avg.onnx --frame-p 0.3
   --lr 1e-3 --epochs 20 --seed 1291 --threads 2 --out $CACHE/stage4.onnx --no-manifest
 # Stage 5 (stop 13): 30 more epochs from stage 4, more distant and framed plates, one thread (~40 min of compute).
 $PY models/train/reader/train.py --init-onnx $CACHE/stage4.onnx --frame-p 0.4 --lowres-p 0.6 --loose-p 0.15 \
-  --lr 7e-4 --epochs 30 --seed 1302 --threads 1 --out models/plate-reader.onnx
+  --lr 7e-4 --epochs 30 --seed 1302 --threads 1 --out $CACHE/stage5.onnx --no-manifest
+# Stage 6 (stop 14): two fine-tunes of stage 5 with emblems between character groups, one without and one with
+# stacked plate-type markers at the right end (no marks left of the characters: MODEL_CARD), averaged 50/50.
+# Independent: run them side by side, one thread each (~36 min on a 2-core Xeon with OpenBLAS).
+for mode in between right; do
+  $PY models/train/reader/train.py --init-onnx $CACHE/stage5.onnx --emblems $mode --frame-p 0.4 --lowres-p 0.6 \
+    --loose-p 0.15 --lr 5e-4 --epochs 20 --seed 1311 --threads 1 --ckpt-dir $CACHE/em_$mode \
+    --out $CACHE/em_$mode/reader.onnx --no-manifest
+done
+$PY models/train/reader/interpolate.py $CACHE/em_between/reader.onnx $CACHE/em_right/reader.onnx --alpha 0.5 \
+  --emblems --out models/plate-reader.onnx
 # The export rewrites the manifest entry: measure where this reader puts the characters (engine re-crop).
 npx tsx scripts/measure-text-span.ts --write
