@@ -33,6 +33,14 @@ for mode in between right; do
     --out $CACHE/em_$mode/reader.onnx --no-manifest
 done
 $PY models/train/reader/interpolate.py $CACHE/em_between/reader.onnx $CACHE/em_right/reader.onnx --alpha 0.5 \
+  --emblems --out $CACHE/stage6.onnx --no-manifest
+# Stage 7 (stop 14): the same pair once more from stage 6, shorter and gentler, averaged again (~26 min side by side).
+for mode in between right; do
+  $PY models/train/reader/train.py --init-onnx $CACHE/stage6.onnx --emblems $mode --frame-p 0.4 --lowres-p 0.6 \
+    --loose-p 0.15 --lr 3e-4 --epochs 12 --seed 1321 --threads 1 --ckpt-dir $CACHE/em2_$mode \
+    --out $CACHE/em2_$mode/reader.onnx --no-manifest
+done
+$PY models/train/reader/interpolate.py $CACHE/em2_between/reader.onnx $CACHE/em2_right/reader.onnx --alpha 0.5 \
   --emblems --out models/plate-reader.onnx
 # The export rewrites the manifest entry: measure where this reader puts the characters (engine re-crop).
 npx tsx scripts/measure-text-span.ts --write
