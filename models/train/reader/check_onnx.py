@@ -41,8 +41,10 @@ def main():
     # A weight average (interpolate.py) has no checkpoint: its export, read back into PyTorch, stands in for one.
     if args.ckpt.endswith(".onnx"):
         model = T.load_onnx_weights(args.ckpt)
+    elif os.path.exists(args.ckpt):
+        model = T.load_checkpoint(args.ckpt)
     else:
-        model = T.load_checkpoint(args.ckpt) if os.path.exists(args.ckpt) else T.PlateReader()
+        model = T.PlateReader()
     model.eval()
     report = {}
     for name, (xs, labs) in sets.items():
