@@ -57,6 +57,33 @@ describe.each(modes)('quota under concurrency ($name)', ({ name, env }) => {
     expect(account.calls_this_period).toBe(50);
   });
 
+  // An unlimited account's count runs alongside the engine (recognise.ts): it must still be exact, and a call
+  // that fails must be given back even when its count lands after the failure.
+  it.skipIf(skip)('unlimited account: 60 parallel calls, 20 undecodable → usage counts exactly the 40 successes', async () => {
+    const created = await fetch(server.url('/admin/accounts'), {
+      method: 'POST',
+      headers: { ...ADMIN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'unmetered', monthly_quota: 0, rate_limit_per_second: 0 }),
+    });
+    expect(created.status).toBe(201);
+    const { token, id } = await created.json();
+    const garbage = new TextEncoder().encode('not an image at all');
+    const calls = Array.from({ length: 60 }, (_, i) =>
+      fetch((i % 2 === 1 && second ? second : server).url('/v1/plate-reader/'), {
+        method: 'POST',
+        headers: { Authorization: `Token ${token}` },
+        body: form({}, { bytes: i % 3 === 2 ? garbage : small, name: 'x.jpg' }),
+      }).then(async (r) => ({ status: r.status, body: await r.json() })),
+    );
+    const results = await Promise.all(calls);
+    const ok = results.filter((r) => r.status === 201);
+    expect(ok).toHaveLength(40);
+    expect(results.filter((r) => r.status === 400)).toHaveLength(20);
+    // The failures' counts were given back, so the total is the successes.
+    const account = await (await fetch(server.url(`/admin/accounts/${id}`), { headers: ADMIN })).json();
+    expect(account.calls_this_period).toBe(40);
+  });
+
   it.skipIf(skip)('throttles over the per-second limit with 429 and Retry-After', async () => {
     const created = await fetch(server.url('/admin/accounts'), {
       method: 'POST',
