@@ -83,12 +83,15 @@ const DEFAULT_THRESHOLD_O = 0.25;
  * whose read is no plate is dropped (the tentative gate in read.ts, then threshold_o), so boxes the detector
  * alone would have to discard can be read. A caller's threshold_d replaces both: every box over it is read in
  * full. Chosen on the end-to-end validation photos (export_e2e_val.py, 572 distant plates in 1280x720
- * frames), top-1 at factors 1 / 0.8 / 0.65: regular 0.678 / 0.692 / 0.706; fast at 1 / 0.5 / 0.4: 0.290 /
- * 0.463 / 0.504. Each tentative box costs a reader run, and the bench decided (800x600, 4 in flight): regular
- * 0.65 ran 28.5 img/s against 30.5 at 0.8 (target 28), fast 0.4 43.5 against 50.0 at 0.5 (target 43). Fast mode gains most: its one 640 pass sees a small plate at half the size regular's
- * second pass does, so it scores lower.
+ * frames) and checked on the detector's held-out real photos (export_val.py, 286 photos, 272 plates) for what
+ * they cost in false plates. Regular: 0.8 at first, for speed (on a slower host 0.65 ran 800x600, 4 in flight,
+ * at 28.5 img/s against 30.5 at 0.8); with the stage-7 reader (stop 16) 0.8 / 0.65 / 0.55 read 0.787 / 0.806 /
+ * 0.816 of the validation photos right, and found 110 / 115 / 116 real plates for 6 / 7 / 12 false ones: 0.65
+ * takes the gain that real photos confirm. Fast stays at 0.5: 0.4 read 0.579 of the validation photos right
+ * against 0.526, but on the real photos it found 2 more plates for 4 more false ones. Fast mode's one 640
+ * pass sees a small plate at half the size regular's second pass does, so it scores lower.
  */
-const TENTATIVE_FACTOR = { regular: 0.8, fast: 0.5 };
+const TENTATIVE_FACTOR = { regular: 0.65, fast: 0.5 };
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
 const REDACTION_THRESHOLD_FACTOR = 0.5;
 /**

@@ -1,0 +1,79 @@
+/**
+ * What the whole engine finds on the plate detector's held-out real photos, and what it invents: the check on
+ * real photos for engine choices made on the end-to-end validation set (whose plates are pasted in), such as
+ * how far below the detector's threshold tentative boxes go (mode.ts).
+ *
+ *   /usr/bin/python3 models/train/detector/export_val.py /tmp/detval
+ *   npx tsx scripts/pipeline-recall.ts /tmp/detval [--mode regular|fast|redaction] [--models DIR]
+ *
+ * A returned plate is found when it overlaps a labelled plate not yet matched at IoU >= 0.3 (greedy, in the
+ * engine's order), false otherwise; unreadable labelled plates count as missed, so recall here is far below
+ * the detector's own. Per source (us, veh, ro, bg = plate-free backgrounds) and in all.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { iou } from '../src/engine/box-map.js';
+import { createInlineEngine } from '../src/engine/engine-pool.js';
+import { DEFAULT_RECOGNISE_OPTIONS, type Box, type Mode } from '../src/engine/types.js';
+import { modelsDirArg } from './manifest-field.js';
+
+/** Overlap at which a returned plate is the labelled one, as eval.ts and score_api.py count a detection. */
+const MATCH_IOU = 0.3;
+
+interface Tally {
+  photos: number;
+  plates: number;
+  found: number;
+  invented: number;
+}
+
+function argValue(argv: readonly string[], name: string): string | undefined {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+}
+
+function line(name: string, t: Tally): string {
+  const recall = t.plates > 0 ? (t.found / t.plates).toFixed(3) : '-';
+  return `${name.padEnd(4)} photos ${String(t.photos).padStart(4)}  recall ${recall} (${t.found}/${t.plates})  false plates ${t.invented} (${(t.invented / t.photos).toFixed(3)} per photo)`;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const dir = args[0];
+  if (!dir || dir.startsWith('--')) throw new Error('usage: pipeline-recall.ts DIR [--mode regular|fast|redaction] [--models DIR]');
+  const mode = (argValue(args, '--mode') ?? 'regular') as Mode;
+  const items = JSON.parse(readFileSync(join(dir, 'boxes.json'), 'utf8')) as Array<{ file: string; kind: string; boxes: number[][] }>;
+  const engine = await createInlineEngine({ modelsDir: modelsDirArg(args) });
+  const bySource = new Map<string, Tally>();
+  const all: Tally = { photos: 0, plates: 0, found: 0, invented: 0 };
+  for (const item of items) {
+    const result = await engine.recognise(readFileSync(join(dir, item.file)), { ...DEFAULT_RECOGNISE_OPTIONS, mode });
+    const truth: Box[] = item.boxes.map(([xmin = 0, ymin = 0, xmax = 0, ymax = 0]) => ({ xmin, ymin, xmax, ymax }));
+    const matched = new Set<number>();
+    let found = 0;
+    for (const plate of result.plates) {
+      let best = -1;
+      truth.forEach((t, k) => {
+        if (!matched.has(k) && iou(plate.box, t) >= MATCH_IOU && (best < 0 || iou(plate.box, t) > iou(plate.box, truth[best] as Box))) best = k;
+      });
+      if (best >= 0) {
+        matched.add(best);
+        found++;
+      }
+    }
+    const tally = bySource.get(item.kind) ?? { photos: 0, plates: 0, found: 0, invented: 0 };
+    bySource.set(item.kind, tally);
+    for (const t of [tally, all]) {
+      t.photos++;
+      t.plates += truth.length;
+      t.found += found;
+      t.invented += result.plates.length - found;
+    }
+  }
+  await engine.close();
+  console.log(`mode ${mode}, ${dir}`);
+  for (const [name, t] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) console.log(line(name, t));
+  console.log(line('all', all));
+}
+
+await main();
