@@ -7,7 +7,11 @@ Each held-out crop is pasted, in colour, as a distant plate (55-140 px wide, sma
 optional dark bumper surround) into a plate-free background photo upscaled to 1280x720; the whole frame then
 gets mild blur and JPEG at a camera's quality. The box written is the plate's axis-aligned box.
 
-    /usr/bin/python3 models/train/reader/export_e2e_val.py OUT_DIR [--per-crop 2]
+    /usr/bin/python3 models/train/reader/export_e2e_val.py OUT_DIR [--per-crop 2] [--frame 1280x720] [--plate-px 55,140]
+
+`--frame` and `--plate-px` make other sets from the same crops: the defaults are the validation set engine
+choices are made on; `--frame 800x600 --plate-px 120,320` gives near plates in a small frame, the case where the
+detector's second pass adds little to its first (detect.ts passSizes).
 """
 import argparse
 import glob
@@ -25,12 +29,13 @@ FRAME_W, FRAME_H = 1280, 720
 PLATE_PX = (55, 140)
 
 
-def paste(frame, plate, rng):
+def paste(frame, plate, rng, plate_px=PLATE_PX):
+    frame_h, frame_w = frame.shape[:2]
     ph, pw = plate.shape[:2]
-    w = float(np.exp(rng.uniform(math.log(PLATE_PX[0]), math.log(PLATE_PX[1]))))
+    w = float(np.exp(rng.uniform(math.log(plate_px[0]), math.log(plate_px[1]))))
     h = w * ph / pw
-    cx = rng.uniform(w, FRAME_W - w)
-    cy = rng.uniform(FRAME_H * 0.35, FRAME_H - 2 * h)
+    cx = rng.uniform(w, frame_w - w)
+    cy = rng.uniform(frame_h * 0.35, max(frame_h * 0.35 + 1, frame_h - 2 * h))
     base = np.float32([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
     base += rng.normal(0, 0.025, (4, 2)).astype(np.float32) * np.float32([w, h])
     a = math.radians(rng.normal(0, 3))
@@ -39,12 +44,12 @@ def paste(frame, plate, rng):
     src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
     m = cv2.getPerspectiveTransform(src, dst)
     out = frame.astype(np.float32)
-    mask = cv2.warpPerspective(np.ones((ph, pw), np.float32), m, (FRAME_W, FRAME_H), flags=cv2.INTER_LINEAR)[..., None]
+    mask = cv2.warpPerspective(np.ones((ph, pw), np.float32), m, (frame_w, frame_h), flags=cv2.INTER_LINEAR)[..., None]
     if rng.rand() < 0.5:
         k = max(3, int(0.25 * h) | 1)
         surround = cv2.dilate(mask, np.ones((k, k), np.uint8))[..., None]
         out = out * (1 - surround * 0.7) + surround * 0.7 * rng.uniform(10, 70)
-    warped = cv2.warpPerspective(plate.astype(np.float32), m, (FRAME_W, FRAME_H), flags=cv2.INTER_AREA)
+    warped = cv2.warpPerspective(plate.astype(np.float32), m, (frame_w, frame_h), flags=cv2.INTER_AREA)
     light = rng.uniform(0.6, 1.05)
     out = out * (1 - mask) + warped * light * mask
     x0, y0 = dst.min(0)
@@ -63,7 +68,11 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--per-crop", type=int, default=2)
     ap.add_argument("--seed", type=int, default=50_000)
+    ap.add_argument("--frame", default=f"{FRAME_W}x{FRAME_H}", help="frame size WxH")
+    ap.add_argument("--plate-px", default=f"{PLATE_PX[0]},{PLATE_PX[1]}", help="plate width range MIN,MAX (log-uniform)")
     args = ap.parse_args()
+    frame_w, frame_h = (int(v) for v in args.frame.lower().split("x"))
+    plate_px = tuple(float(v) for v in args.plate_px.split(","))
     real = train.load_real()
     bgs = sorted(glob.glob(os.path.join(train.DATA, "backgrounds/images/*.jpg")))
     n = 0
@@ -74,8 +83,8 @@ def main():
             for k in range(args.per_crop):
                 rng = np.random.RandomState(args.seed + 97 * i + k + (0 if country == "us" else 10_000_000))
                 bg = cv2.imread(bgs[rng.randint(len(bgs))], cv2.IMREAD_COLOR)
-                frame = cv2.resize(bg, (FRAME_W, FRAME_H), interpolation=cv2.INTER_LINEAR)
-                img, (x, y, w, h) = paste(frame, plate, rng)
+                frame = cv2.resize(bg, (frame_w, frame_h), interpolation=cv2.INTER_LINEAR)
+                img, (x, y, w, h) = paste(frame, plate, rng, plate_px)
                 img, quality = camera(img, rng)
                 stem = f"{country}-{i:03d}-{k}"
                 cv2.imwrite(os.path.join(args.out, country, stem + ".jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, quality])
