@@ -30,22 +30,26 @@ describe.each(modes)('quota under concurrency ($name)', ({ name, env }) => {
     await second?.stop();
   });
 
-  it.skipIf(skip)('100 parallel calls, quota 50 → exactly 50 × 201 and 50 × 403', async () => {
+  const createAccount = async (fields: Record<string, unknown>): Promise<{ token: string; id: number }> => {
     const created = await fetch(server.url('/admin/accounts'), {
       method: 'POST',
       headers: { ...ADMIN, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'burst', monthly_quota: 50, rate_limit_per_second: 0 }),
+      body: JSON.stringify(fields),
     });
     expect(created.status).toBe(201);
-    const { token, id } = await created.json();
-    const calls = Array.from({ length: 100 }, (_, i) =>
-      fetch((i % 2 === 1 && second ? second : server).url('/v1/plate-reader/'), {
-        method: 'POST',
-        headers: { Authorization: `Token ${token}` },
-        body: form({}, { bytes: small, name: 'x.jpg' }),
-      }).then(async (r) => ({ status: r.status, body: await r.json() })),
-    );
-    const results = await Promise.all(calls);
+    return created.json();
+  };
+  /** One call, from the first or (Postgres) the second API process, with a body of `bytes`. */
+  const recognise = (token: string, bytes: Uint8Array, i: number) =>
+    fetch((i % 2 === 1 && second ? second : server).url('/v1/plate-reader/'), {
+      method: 'POST',
+      headers: { Authorization: `Token ${token}` },
+      body: form({}, { bytes, name: 'x.jpg' }),
+    }).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+  it.skipIf(skip)('100 parallel calls, quota 50 → exactly 50 × 201 and 50 × 403', async () => {
+    const { token, id } = await createAccount({ name: 'burst', monthly_quota: 50, rate_limit_per_second: 0 });
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => recognise(token, small, i)));
     const ok = results.filter((r) => r.status === 201);
     const refused = results.filter((r) => r.status === 403);
     expect(ok).toHaveLength(50);
@@ -60,22 +64,9 @@ describe.each(modes)('quota under concurrency ($name)', ({ name, env }) => {
   // An unlimited account's count runs alongside the engine (recognise.ts): it must still be exact, and a call
   // that fails must be given back even when its count lands after the failure.
   it.skipIf(skip)('unlimited account: 60 parallel calls, 20 undecodable → usage counts exactly the 40 successes', async () => {
-    const created = await fetch(server.url('/admin/accounts'), {
-      method: 'POST',
-      headers: { ...ADMIN, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'unmetered', monthly_quota: 0, rate_limit_per_second: 0 }),
-    });
-    expect(created.status).toBe(201);
-    const { token, id } = await created.json();
+    const { token, id } = await createAccount({ name: 'unmetered', monthly_quota: 0, rate_limit_per_second: 0 });
     const garbage = new TextEncoder().encode('not an image at all');
-    const calls = Array.from({ length: 60 }, (_, i) =>
-      fetch((i % 2 === 1 && second ? second : server).url('/v1/plate-reader/'), {
-        method: 'POST',
-        headers: { Authorization: `Token ${token}` },
-        body: form({}, { bytes: i % 3 === 2 ? garbage : small, name: 'x.jpg' }),
-      }).then(async (r) => ({ status: r.status, body: await r.json() })),
-    );
-    const results = await Promise.all(calls);
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => recognise(token, i % 3 === 2 ? garbage : small, i)));
     const ok = results.filter((r) => r.status === 201);
     expect(ok).toHaveLength(40);
     expect(results.filter((r) => r.status === 400)).toHaveLength(20);
@@ -85,12 +76,7 @@ describe.each(modes)('quota under concurrency ($name)', ({ name, env }) => {
   });
 
   it.skipIf(skip)('throttles over the per-second limit with 429 and Retry-After', async () => {
-    const created = await fetch(server.url('/admin/accounts'), {
-      method: 'POST',
-      headers: { ...ADMIN, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'slow', rate_limit_per_second: 1 }),
-    });
-    const { token } = await created.json();
+    const { token } = await createAccount({ name: 'slow', rate_limit_per_second: 1 });
     const results = await Promise.all(
       Array.from({ length: 4 }, () =>
         fetch(server.url('/v1/plate-reader/'), {
