@@ -61,8 +61,7 @@ describe.each(modes)('quota under concurrency ($name)', ({ name, env }) => {
     expect(account.calls_this_period).toBe(50);
   });
 
-  // An unlimited account's count runs alongside the engine (recognise.ts): it must still be exact, and a call
-  // that fails must be given back even when its count lands after the failure.
+  // An account without a quota is counted too, exactly: every failed call is given back.
   it.skipIf(skip)('unlimited account: 60 parallel calls, 20 undecodable → usage counts exactly the 40 successes', async () => {
     const { token, id } = await createAccount({ name: 'unmetered', monthly_quota: 0, rate_limit_per_second: 0 });
     const garbage = new TextEncoder().encode('not an image at all');
