@@ -12,6 +12,7 @@ import { buildDetectorInput, type ResizeCache } from './decode.js';
 import { type Detection, type NmsOptions, nonMaxSuppression, parseDetections } from './nms.js';
 import { runSession } from './onnx-session.js';
 import type { Box } from './types.js';
+import { type ZoomSettings, zoomIn, zoomSuspects } from './zoom.js';
 
 export interface ImageDetection extends Detection {
   /** `box` is in upload coordinates (floats); this is the same clamped and rounded for the wire. */
@@ -28,14 +29,21 @@ export interface DetectInput {
   resized?: ResizeCache;
 }
 
+/**
+ * Boxes over `nms.scoreThreshold` from every pass, merged by NMS; with `weakFloor` (raw score, below the
+ * threshold) also the boxes between the two, merged the same way: the zoom-in pass's suspects (zoom.ts).
+ */
 export async function detectBoxes(
   session: InferenceSession,
   img: DetectInput,
   sizes: readonly number[],
   nms: NmsOptions,
   tight: boolean,
-): Promise<{ detections: ImageDetection[]; ms: number }> {
+  weakFloor?: number,
+): Promise<{ detections: ImageDetection[]; weak: Detection[]; ms: number }> {
   const found: Detection[] = [];
+  const weak: Detection[] = [];
+  const floor = Math.min(weakFloor ?? nms.scoreThreshold, nms.scoreThreshold);
   let ms = 0;
   for (const size of sizes) {
     const input = await buildDetectorInput(img.raw, size, tight, img.resized);
@@ -43,16 +51,22 @@ export async function detectBoxes(
     const out = await runSession(session, 'pixels', input.pixels, [1, ch, cw, 3], 'detections').finally(input.release);
     ms += out.ms;
     const toTensor = composeScale(img.toRaw, input.letterbox);
-    for (const d of parseDetections(out.data, nms.scoreThreshold, out.dims[2] ?? 5)) {
-      found.push({ box: unscaleBox(d.box, toTensor), score: d.score });
+    for (const d of parseDetections(out.data, floor, out.dims[2] ?? 5)) {
+      (d.score >= nms.scoreThreshold ? found : weak).push({ box: unscaleBox(d.box, toTensor), score: d.score });
     }
   }
-  const detections = nonMaxSuppression(found, nms.iouThreshold, Number.POSITIVE_INFINITY, nms.preNmsTopK)
-    .map((d) => ({ ...d, imageBox: roundBox(clampBox(d.box, img.width, img.height)) }))
-    // A box lying in the letterbox padding clamps to nothing: drop it before paying for a read.
-    .filter((d) => d.imageBox.xmax - d.imageBox.xmin >= 1 && d.imageBox.ymax - d.imageBox.ymin >= 1)
-    .slice(0, nms.maxDetections);
-  return { detections, ms };
+  return { detections: mergeDetections(found, img, nms), weak: nonMaxSuppression(weak, nms.iouThreshold, Number.POSITIVE_INFINITY, nms.preNmsTopK), ms };
+}
+
+/** One list from overlapping boxes (NMS), clamped to the image, at most `nms.maxDetections`. */
+function mergeDetections(boxes: readonly Detection[], img: DetectInput, nms: NmsOptions): ImageDetection[] {
+  return (
+    nonMaxSuppression(boxes, nms.iouThreshold, Number.POSITIVE_INFINITY, nms.preNmsTopK)
+      .map((d) => ({ ...d, imageBox: roundBox(clampBox(d.box, img.width, img.height)) }))
+      // A box lying in the letterbox padding clamps to nothing: drop it before paying for a read.
+      .filter((d) => d.imageBox.xmax - d.imageBox.xmin >= 1 && d.imageBox.ymax - d.imageBox.ymin >= 1)
+      .slice(0, nms.maxDetections)
+  );
 }
 
 /**
@@ -61,7 +75,8 @@ export async function detectBoxes(
  * the native size than anything the detector was trained on, and shrinking the image brings it back into
  * range. Only an image with no confident plate pays for it; one that has a plate elsewhere too is not searched
  * again. Boxes under `confidentScore` are tentative (mode.ts): they do not stop the close-up pass, and are
- * kept only when it finds no confident plate either.
+ * kept only when it finds no confident plate either. With `zoom`, a frame larger than every pass also gets the
+ * zoom-in pass (zoom.ts) on the passes' weak boxes, before the close-up pass is considered.
  */
 export async function detectWithCloseUp(
   session: InferenceSession,
@@ -71,9 +86,19 @@ export async function detectWithCloseUp(
   nms: NmsOptions,
   tight: boolean,
   confidentScore = nms.scoreThreshold,
+  zoom?: ZoomSettings,
 ): Promise<{ detections: ImageDetection[]; ms: number }> {
-  const found = await detectBoxes(session, img, sizes, nms, tight);
   const longest = Math.max(img.raw.width, img.raw.height);
+  // The zoom-in pass (zoom.ts) only where the passes saw the frame shrunk.
+  const zooming = zoom !== undefined && Math.max(...sizes) < longest;
+  const passes = await detectBoxes(session, img, sizes, nms, tight, zooming ? zoom.weakFloor : undefined);
+  let found: { detections: ImageDetection[]; ms: number } = passes;
+  if (zooming) {
+    const suspects = zoomSuspects(passes.weak, passes.detections, img.toRaw, zoom);
+    const zoomed = await zoomIn(session, img.raw, img.toRaw, suspects, zoom, nms.scoreThreshold);
+    const detections = zoomed.detections.length > 0 ? mergeDetections([...passes.detections, ...zoomed.detections], img, nms) : passes.detections;
+    found = { detections, ms: passes.ms + zoomed.ms };
+  }
   const confident = (d: ImageDetection): boolean => d.score >= confidentScore;
   if (found.detections.some(confident) || closeUpSize === undefined || longest <= closeUpSize) return found;
   const closeUp = await detectBoxes(session, img, [closeUpSize], nms, tight);

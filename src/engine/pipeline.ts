@@ -86,7 +86,7 @@ export async function recogniseWith(
 
   const sizes = passSizes(mode.detectorSizes, Math.max(decoded.raw.width, decoded.raw.height), config.upsampleSecondPass);
   const frame = { ...decoded, resized: new Map() };
-  const det = await detectWithCloseUp(models.detector, frame, sizes, mode.closeUpSize, mode.nms, config.tightLetterbox, mode.confidentScore);
+  const det = await detectWithCloseUp(models.detector, frame, sizes, mode.closeUpSize, mode.nms, config.tightLetterbox, mode.confidentScore, mode.zoom);
   const t2 = performance.now();
 
   const detections = capTentative(det.detections, mode.confidentScore);

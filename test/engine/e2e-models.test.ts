@@ -151,6 +151,33 @@ describe.skipIf(!modelsPresent())('engine on the trained models', () => {
     expect(iou(detections[0]?.imageBox ?? f.box, f.box)).toBeGreaterThanOrEqual(0.7);
   });
 
+  it('finds a 50 px plate in a 1920x1080 frame only through the zoom-in pass, and reads it', async () => {
+    const f = fixtures.find((x) => x.plate === 'a69985t');
+    if (!f) throw new Error('a69985t missing from plates.json');
+    const src = readFileSync(join(FIXTURES, f.file));
+    const { width = 0, height = 0 } = await sharp(src).metadata();
+    const s = 50 / (f.box.xmax - f.box.xmin);
+    const small = await sharp(src).resize(Math.round(width * s), Math.round(height * s)).toBuffer();
+    const [left, top] = [200, 300];
+    const bytes = await sharp({ create: { width: 1920, height: 1080, channels: 3, background: '#6b6b6b' } })
+      .composite([{ input: small, left, top }])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const truth = { xmin: left + f.box.xmin * s, ymin: top + f.box.ymin * s, xmax: left + f.box.xmax * s, ymax: top + f.box.ymax * s };
+    const models = await loadModels(DEFAULT_MODELS_DIR, { intraOpNumThreads: 1 });
+    const frame = { ...(await decodeImage(bytes, { maxPixels: DEFAULT_MAX_PIXELS, maxSide: 2560 })), resized: new Map() };
+    const det = models.manifest['plate-detector'];
+    const regular = modeSettings('regular', det.input, det.recommended_threshold, undefined);
+    const sizes = passSizes(regular.detectorSizes, 1920);
+    const onPlate = (ds: Array<{ box: Box }>) => ds.filter((d) => iou(d.box, truth) >= 0.5);
+    const without = await detectWithCloseUp(models.detector, frame, sizes, regular.closeUpSize, regular.nms, true, regular.confidentScore);
+    expect(onPlate(without.detections)).toEqual([]);
+    const zoomed = await detectWithCloseUp(models.detector, frame, sizes, regular.closeUpSize, regular.nms, true, regular.confidentScore, regular.zoom);
+    expect(onPlate(zoomed.detections)).toHaveLength(1);
+    const r = await engine.recognise(bytes, DEFAULT_RECOGNISE_OPTIONS);
+    expect(r.plates.map((p) => p.plate)).toContain('a69985t');
+  });
+
   describe('in worker threads', () => {
     let pool: PooledEngine;
     beforeAll(async () => {
