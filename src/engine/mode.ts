@@ -101,16 +101,18 @@ const DEFAULT_THRESHOLD_O = 0.25;
 const TENTATIVE_FACTOR = { regular: 0.8, fast: 0.5 };
 
 /**
- * Regular mode's zoom-in pass (zoom.ts): suspects from a raw score of 0.15, at most 4 per image, each seen
- * in a 256 px window that makes it 90 px wide; suspects wider than 80 px were seen well enough already.
+ * Regular mode's zoom-in pass (zoom.ts): suspects from a raw score of 0.15, at most 2 per image, each seen
+ * in a 192 px window that makes it 90 px wide; suspects wider than 80 px were seen well enough already.
  * Measured (stop 16) on 286 held-out plates 40-60 px wide pasted into 1920x1080 frames (export_e2e_val.py
- * --frame 1920x1080 --plate-px 40,60 --per-crop 1): top-1 0.154 -> 0.248, top-5 0.196 -> 0.322, detected
- * 0.231 -> 0.371, extra plates per frame unchanged (0.057 / 0.039 br / us), 14 ms more per frame. The
- * 1280x720 validation frames and the detector's real photos, which it does not touch, read exactly as before;
- * run on them too it would read 9 more of the 572 frames right for 3 more false plates on the 65 plate-free
- * backgrounds and 12 ms per frame, so it stays with the frames the passes shrink.
+ * --frame 1920x1080 --plate-px 40,60 --per-crop 1): top-1 0.154 -> 0.231, top-5 0.196 -> 0.304, detected
+ * 0.231 -> 0.343, extra plates per frame unchanged (0.057 / 0.039 br / us). 4 windows of 256 px read 0.248
+ * (detected 0.371) but cost 11-12 % of 1920x1080 regular throughput (bench photos, 4 in flight), 2 of 192 px
+ * about 8 %. The 1280x720 validation frames and the detector's real photos, which it does not touch, read
+ * exactly as before; run on them too (4 of 256 px) it would read 9 more of the 572 frames right for 3 more
+ * false plates on the 65 plate-free backgrounds and 12 ms per frame, so it stays with the frames the passes
+ * shrink.
  */
-const REGULAR_ZOOM: ZoomSettings = { weakFloor: 0.15, maxWindows: 4, window: 256, plateWidth: 90, maxSuspectWidth: 80 };
+const REGULAR_ZOOM: ZoomSettings = { weakFloor: 0.15, maxWindows: 2, window: 192, plateWidth: 90, maxSuspectWidth: 80 };
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
 const REDACTION_THRESHOLD_FACTOR = 0.5;
 /**
