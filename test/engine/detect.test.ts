@@ -1,24 +1,15 @@
-import type * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { capTentative, detectWithCloseUp, MAX_TENTATIVE } from '../../src/engine/detect.js';
 import { modeSettings } from '../../src/engine/mode.js';
 import { DEFAULT_NMS } from '../../src/engine/nms.js';
+import { scriptedDetector as scripted } from './helpers/scripted-detector.js';
 
 /**
- * A detector session that sees a plate only at the letterbox sizes in `finds` (box in letterbox pixels: the left
- * half of the canvas, a third of its height), and records the canvas widths it was run at.
+ * A detector that sees a plate only at the letterbox sizes in `finds` (box in letterbox pixels: the left half of
+ * the canvas, a third of its height).
  */
-function scriptedDetector(finds: number[], score = 0.9): { session: ort.InferenceSession; runs: number[] } {
-  const runs: number[] = [];
-  const session = {
-    run: async (feeds: Record<string, ort.Tensor>) => {
-      const [, h = 0, w = 0] = feeds.pixels?.dims ?? [];
-      runs.push(w);
-      const data = Float32Array.from(finds.includes(w) ? [0, h / 3, w / 2, (2 * h) / 3, score] : [0, 0, 10, 10, 0.01]);
-      return { detections: { type: 'float32', data, dims: [1, 1, 5] } };
-    },
-  } as unknown as ort.InferenceSession;
-  return { session, runs };
+function scriptedDetector(finds: number[], score = 0.9) {
+  return scripted((w, h) => (finds.includes(w) ? [0, h / 3, w / 2, (2 * h) / 3, score] : [0, 0, 10, 10, 0.01]));
 }
 
 function image(width: number, height: number) {

@@ -1,9 +1,9 @@
-import type * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { detectWithCloseUp } from '../../src/engine/detect.js';
 import { modeSettings } from '../../src/engine/mode.js';
 import { DEFAULT_NMS } from '../../src/engine/nms.js';
 import { type ZoomSettings, windowToRaw, zoomIn, zoomSuspects, zoomWindow } from '../../src/engine/zoom.js';
+import { scriptedDetector } from './helpers/scripted-detector.js';
 
 const SETTINGS: ZoomSettings = { weakFloor: 0.15, maxWindows: 2, window: 64, plateWidth: 32, maxSuspectWidth: 80 };
 
@@ -54,21 +54,9 @@ describe('zoomSuspects', () => {
   });
 });
 
-/**
- * A detector that sees a plate in the middle of any 64 px window (a zoomed suspect) and nothing at pass sizes,
- * recording the canvas widths it ran at.
- */
-function windowDetector(score = 0.8): { session: ort.InferenceSession; runs: number[] } {
-  const runs: number[] = [];
-  const session = {
-    run: async (feeds: Record<string, ort.Tensor>) => {
-      const [, , w = 0] = feeds.pixels?.dims ?? [];
-      runs.push(w);
-      const data = Float32Array.from(w === 64 ? [16, 26, 48, 38, score] : [0, 0, 10, 10, 0.01]);
-      return { detections: { type: 'float32', data, dims: [1, 1, 5] } };
-    },
-  } as unknown as ort.InferenceSession;
-  return { session, runs };
+/** A detector that sees a plate in the middle of any 64 px window (a zoomed suspect) and nothing at pass sizes. */
+function windowDetector(score = 0.8) {
+  return scriptedDetector((w) => (w === 64 ? [16, 26, 48, 38, score] : [0, 0, 10, 10, 0.01]));
 }
 
 describe('zoomIn', () => {
@@ -88,17 +76,8 @@ describe('zoomIn', () => {
 });
 
 /** Weak at every pass size (a 40 x 20 box at the canvas centre), a plate in any 64 px window. */
-function weakPassDetector(): { session: ort.InferenceSession; runs: number[] } {
-  const runs: number[] = [];
-  const session = {
-    run: async (feeds: Record<string, ort.Tensor>) => {
-      const [, h = 0, w = 0] = feeds.pixels?.dims ?? [];
-      runs.push(w);
-      const data = Float32Array.from(w === 64 ? [16, 26, 48, 38, 0.9] : [w / 2 - 20, h / 2 - 10, w / 2 + 20, h / 2 + 10, 0.3]);
-      return { detections: { type: 'float32', data, dims: [1, 1, 5] } };
-    },
-  } as unknown as ort.InferenceSession;
-  return { session, runs };
+function weakPassDetector() {
+  return scriptedDetector((w, h) => (w === 64 ? [16, 26, 48, 38, 0.9] : [w / 2 - 20, h / 2 - 10, w / 2 + 20, h / 2 + 10, 0.3]));
 }
 
 function frame(width: number, height: number) {
