@@ -90,10 +90,10 @@ const DEFAULT_THRESHOLD_O = 0.25;
  * Measured on the end-to-end validation photos (export_e2e_val.py, 572 distant plates in 1280x720 frames) and
  * on the detector's held-out real photos (scripts/pipeline-recall.ts, 286 photos, 272 plates): with the stage-7
  * reader (stop 16) 0.8 / 0.65 / 0.55 read 0.787 / 0.806 / 0.816 of the validation photos right and found 110 /
- * 115 / 116 real plates for 6 / 7 / 12 false ones, at 2-3 % of 800x600 throughput for 0.65; 0.65 shipped for a
- * day and was taken back: it returns plates down to a dscore of 0.05, under the vendor's default, and its first
- * report on openalpr-endtoend-dev read no plate more while adding 8 extra plates in 127 photos (a report, not a
- * tuning set: the reason is the contract). Fast at 1 / 0.5 / 0.4: 0.290 / 0.463 / 0.504 at first, 0.526 / 0.579
+ * 115 / 116 real plates for 6 / 7 / 12 false ones, at 2-3 % of 800x600 throughput for 0.65. 0.65 shipped briefly
+ * and was taken back because it returns plates down to a dscore of 0.05, under the vendor's documented default
+ * (its dev report, which decides nothing, had also read no plate more and added 8 extra plates in 127 photos).
+ * Fast at 1 / 0.5 / 0.4: 0.290 / 0.463 / 0.504 at first, 0.526 / 0.579
  * for 0.5 / 0.4 with the stage-7 reader, but 0.4 found 2 more real plates for 4 more false ones, and the bench
  * decided (800x600, 4 in flight, a slower host): 0.4 ran 43.5 img/s against 50.0 at 0.5 (target 43). Fast mode's
  * one 640 pass sees a small plate at half the size regular's second pass does, so it scores lower.
