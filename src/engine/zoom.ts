@@ -3,7 +3,7 @@
  * most 1280 wide, where a 40-60 px plate shrinks to 27-40 px: under what the detector finds reliably (plates
  * narrower than ~32 px at its input: 1 of 19 found on its validation split), though it still leaves weak boxes
  * there. The strongest few weak boxes that no detection already covers are looked at again through a window of
- * the decoded pixels around each, upsampled so the plate is about ZOOM_PLATE_WIDTH wide, where the detector
+ * the decoded pixels around each, upsampled so the plate is `plateWidth` wide (mode.ts), where the detector
  * sees it at the sizes it was trained on; what it finds there, on the suspect itself, joins the passes' boxes.
  * Only frames the passes saw shrunk get it: at 1280x720 and below the larger pass already sees every pixel.
  */
