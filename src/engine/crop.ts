@@ -116,7 +116,7 @@ function bilinearAt(luma: Float32Array, i: number, dx: number, dy: number, ax: n
 }
 
 /** Bilinear taps along one axis of a level crop: per sample, the plane offset of its first tap, the step to the second, its weight. */
-interface AxisTaps {
+export interface AxisTaps {
   offset: Int32Array;
   next: Int32Array;
   weight: Float64Array;
@@ -127,7 +127,7 @@ interface AxisTaps {
  * `centre`, for a plane starting at `origin` whose neighbouring pixels are `stride` apart; positions are
  * clamped to [0, max] as sampleBilinear does, with the same arithmetic as the rotated path.
  */
-function axisTaps(centre: number, extent: number, step: number, n: number, k: number, origin: number, max: number, stride: number): AxisTaps {
+export function axisTaps(centre: number, extent: number, step: number, n: number, k: number, origin: number, max: number, stride: number): AxisTaps {
   const taps = { offset: new Int32Array(n * k), next: new Int32Array(n * k), weight: new Float64Array(n * k) };
   for (let o = 0; o < n; o++) {
     for (let j = 0; j < k; j++) {

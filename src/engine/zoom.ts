@@ -9,7 +9,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { type AxisScale, iou, scaleBox, unscaleBox } from './box-map.js';
-import type { RawImage } from './crop.js';
+import { axisTaps, type RawImage } from './crop.js';
 import { type Detection, parseDetections } from './nms.js';
 import { runSession } from './onnx-session.js';
 import { borrowBytes, returnBytes } from './tensor-pool.js';
@@ -49,33 +49,24 @@ export interface ZoomWindow {
  */
 export function zoomWindow(raw: RawImage, box: Box, side: number, plateWidth: number): ZoomWindow {
   const zoom = plateWidth / Math.max(1, box.xmax - box.xmin);
-  const x0 = (box.xmin + box.xmax) / 2 - side / zoom / 2;
-  const y0 = (box.ymin + box.ymax) / 2 - side / zoom / 2;
+  const extent = side / zoom;
+  const cx = (box.xmin + box.xmax) / 2;
+  const cy = (box.ymin + box.ymax) / 2;
   const { data, width, height } = raw;
   const ch = raw.channels;
+  // The level reader crop's taps (crop.ts): one bilinear sample per pixel, edges clamped the same way.
+  const cols = axisTaps(cx, extent, 1 / zoom, side, 1, 0, width - 1, ch);
+  const rows = axisTaps(cy, extent, 1 / zoom, side, 1, 0, height - 1, width * ch);
   const pixels = borrowBytes(side * side * 3);
-  // Column taps once per window: every row samples the same source columns.
-  const left = new Int32Array(side);
-  const right = new Int32Array(side);
-  const ax = new Float32Array(side);
-  for (let x = 0; x < side; x++) {
-    const sx = Math.min(Math.max(x0 + (x + 0.5) / zoom - 0.5, 0), width - 1);
-    const xi = Math.floor(sx);
-    left[x] = xi * ch;
-    right[x] = Math.min(xi + 1, width - 1) * ch;
-    ax[x] = sx - xi;
-  }
   let o = 0;
   for (let y = 0; y < side; y++) {
-    const sy = Math.min(Math.max(y0 + (y + 0.5) / zoom - 0.5, 0), height - 1);
-    const yi = Math.floor(sy);
-    const ay = sy - yi;
-    const top = yi * width * ch;
-    const bottom = Math.min(yi + 1, height - 1) * width * ch;
+    const top = rows.offset[y]!;
+    const bottom = top + rows.next[y]!;
+    const ay = rows.weight[y]!;
     for (let x = 0; x < side; x++) {
-      const a = ax[x]!;
-      const l = left[x]!;
-      const r = right[x]!;
+      const l = cols.offset[x]!;
+      const r = l + cols.next[x]!;
+      const a = cols.weight[x]!;
       for (let c = 0; c < 3; c++) {
         const k = ch < 3 ? 0 : c;
         const t = data[top + l + k]! * (1 - a) + data[top + r + k]! * a;
@@ -84,7 +75,7 @@ export function zoomWindow(raw: RawImage, box: Box, side: number, plateWidth: nu
       }
     }
   }
-  return { pixels, side, x0, y0, zoom };
+  return { pixels, side, x0: cx - extent / 2, y0: cy - extent / 2, zoom };
 }
 
 /** A box in window tensor pixels, in decoded pixels. */
