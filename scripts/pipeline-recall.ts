@@ -53,8 +53,10 @@ async function main(): Promise<void> {
     let found = 0;
     for (const plate of result.plates) {
       let best = -1;
+      let bestIou = 0;
       truth.forEach((t, k) => {
-        if (!matched.has(k) && iou(plate.box, t) >= MATCH_IOU && (best < 0 || iou(plate.box, t) > iou(plate.box, truth[best] as Box))) best = k;
+        const overlap = iou(plate.box, t);
+        if (!matched.has(k) && (best < 0 ? overlap >= MATCH_IOU : overlap > bestIou)) [best, bestIou] = [k, overlap];
       });
       if (best >= 0) {
         matched.add(best);
