@@ -66,6 +66,7 @@ class PlateReader(nn.Module):
 
     def __init__(self, nclass=len(ALPHABET) + 1, c=(16, 32, 64, 96), lane_dim=128, hidden=96, bn=True):
         super().__init__()
+        self.arch = dict(c=tuple(c), lane_dim=lane_dim, hidden=hidden)
         self.features = nn.Sequential(
             *cbr(1, c[0], bn, stride=2),  # 32x96
             *cbr(c[0], c[1], bn), nn.MaxPool2d(2),  # 16x48
@@ -90,6 +91,60 @@ class PlateReader(nn.Module):
 T_STEPS = 2 * (W // 8)
 
 
+def arch_of(conv_out_channels, lane_out, hidden):
+    """PlateReader's size arguments from its layers' widths (the six feature convs, the lane conv, the LSTM), so
+    a model read back from a file needs no record of how wide it was built."""
+    c = conv_out_channels
+    assert len(c) == 6 and c[2] == c[3] and c[4] == c[5], c
+    return dict(c=(c[0], c[1], c[2], c[4]), lane_dim=lane_out // 2, hidden=hidden)
+
+
+def grow(model, c, lane_dim, hidden, seed):
+    """A wider copy of a (BatchNorm-folded) reader that computes exactly what the narrower one does (Net2Net,
+    Chen et al. 2016, in its zero-init form): added conv channels, lane units and LSTM units get fresh random
+    weights, and every weight from an added unit into one the old model had is zero, as are the output layer's
+    weights from added LSTM units. Outputs are unchanged at the start, so fine-tuning can put the new capacity to
+    use without first losing what the old weights know."""
+    old = model.arch
+    assert all(n >= o for n, o in zip(c, old["c"])) and lane_dim >= old["lane_dim"] and hidden >= old["hidden"]
+    torch.manual_seed(seed)
+    big = PlateReader(c=c, lane_dim=lane_dim, hidden=hidden, bn=False)
+    sd_old, sd = model.state_dict(), big.state_dict()
+    new = {}
+    lo, ln = old["lane_dim"], lane_dim
+    for name, mod in model.named_modules():
+        if not isinstance(mod, nn.Conv2d):
+            continue
+        w_old, b_old = sd_old[f"{name}.weight"], sd_old[f"{name}.bias"]
+        w, b = sd[f"{name}.weight"].clone(), sd[f"{name}.bias"].clone()
+        i = w_old.shape[1]
+        # the lane conv's outputs are two lanes of lane_dim channels: each old lane keeps its place in its lane
+        pairs = ([(slice(k * ln, k * ln + lo), slice(k * lo, (k + 1) * lo)) for k in range(2)] if name == "lanes"
+                 else [(slice(0, w_old.shape[0]), slice(0, w_old.shape[0]))])
+        for rows, orows in pairs:
+            w[rows] = 0
+            w[rows, :i] = w_old[orows]
+            b[rows] = b_old[orows]
+        new[f"{name}.weight"], new[f"{name}.bias"] = w, b
+    ho, hn = old["hidden"], hidden
+    for sfx in ("", "_reverse"):
+        t = {k: sd[f"rnn.{k}_l0{sfx}"].clone() for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        for g in range(4):  # gate blocks i,f,g,o, each `hidden` rows: the old units first in each block
+            rows, orows = slice(g * hn, g * hn + ho), slice(g * ho, (g + 1) * ho)
+            for k, cols in (("weight_ih", lo), ("weight_hh", ho)):
+                t[k][rows] = 0
+                t[k][rows, :cols] = sd_old[f"rnn.{k}_l0{sfx}"][orows]
+            for k in ("bias_ih", "bias_hh"):
+                t[k][rows] = sd_old[f"rnn.{k}_l0{sfx}"][orows]
+        new.update({f"rnn.{k}_l0{sfx}": v for k, v in t.items()})
+    fc_w = torch.zeros_like(sd["fc.weight"])
+    fc_w[:, :ho] = sd_old["fc.weight"][:, :ho]  # forward direction, then backward
+    fc_w[:, hn:hn + ho] = sd_old["fc.weight"][:, ho:]
+    new["fc.weight"], new["fc.bias"] = fc_w, sd_old["fc.bias"].clone()
+    big.load_state_dict(new)
+    return big
+
+
 def load_onnx_weights(path):
     """The model an ONNX export was made from, with BatchNorm folded into the convs (the exporter fuses them).
     Only the earlier checkpoints' .pt files keep BatchNorm; this lets a shipped model be fine-tuned when its
@@ -98,15 +153,16 @@ def load_onnx_weights(path):
     from onnx import numpy_helper
     m = onnx.load(path)
     init = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in m.graph.initializer}
-    model = PlateReader(bn=False)
     convs = [n for n in m.graph.node if n.op_type == "Conv"]
+    lstm = next(n for n in m.graph.node if n.op_type == "LSTM")
+    model = PlateReader(bn=False, **arch_of([init[n.input[1]].shape[0] for n in convs[:-1]],
+                                            init[convs[-1].input[1]].shape[0], init[lstm.input[2]].shape[2]))
     feature_convs = [mod for mod in model.features if isinstance(mod, nn.Conv2d)]
     sd = model.state_dict()
     for node, mod in zip(convs, feature_convs + [model.lanes]):
         name = next(k for k, v in model.named_modules() if v is mod)
         sd[f"{name}.weight"] = init[node.input[1]]
         sd[f"{name}.bias"] = init[node.input[2]]
-    lstm = next(n for n in m.graph.node if n.op_type == "LSTM")
     w, r, b = (init[x] for x in lstm.input[1:4])
     hid = r.shape[2]
 
@@ -130,7 +186,11 @@ def load_checkpoint(path):
     """The model a training checkpoint (.pt) holds. A fine-tune's has no BatchNorm: its start was read back from
     an ONNX export, with BatchNorm folded into the convs."""
     ckpt = torch.load(path, map_location="cpu")
-    model = PlateReader(bn=not ckpt.get("args", {}).get("init_onnx"))
+    sd = ckpt["model"]
+    convs = [k for k in sd if k.endswith(".weight") and sd[k].dim() == 4]  # in layer order: features, then lanes
+    model = PlateReader(bn=not ckpt.get("args", {}).get("init_onnx"),
+                        **arch_of([sd[k].shape[0] for k in convs[:-1]], sd[convs[-1]].shape[0],
+                                  sd["rnn.weight_hh_l0"].shape[1]))
     model.load_state_dict(ckpt["model"])
     return model
 
@@ -367,6 +427,8 @@ def main():
     ap.add_argument("--emblems", nargs="?", const="all", default=False, choices=ps.EMBLEM_MODES,
                     help="synthetic plates with emblems (platesynth.EMBLEM_MODES; bare: all) and select on "
                          "emblem-synth, made with all of them, too")
+    ap.add_argument("--grow", default="", metavar="C0,C1,C2,C3,LANE,HIDDEN",
+                    help="widen the --init-onnx model to these sizes first, outputs unchanged (Net2Net, zero-init)")
     ap.add_argument("--export-only", default="", help="export this checkpoint (.pt) and exit")
     ap.add_argument("--no-manifest", action="store_true")
     ap.add_argument("--ckpt-dir", default=CACHE, help="where best.pt, last.pt and summary.json go: one per run "
@@ -388,6 +450,16 @@ def main():
     model = (load_onnx_weights(args.init_onnx) if args.init_onnx else PlateReader()).to(device)
     if args.init_onnx:
         print("fine-tuning", args.init_onnx)
+    if args.grow:
+        assert args.init_onnx, "--grow widens the --init-onnx model"
+        *c, lane, hid = (int(v) for v in args.grow.split(","))
+        # one fixed seed for the added weights, so runs grown alike start alike and their weights can be averaged
+        narrow, model = model.cpu().eval(), grow(model.cpu(), c, lane, hid, seed=0).eval()
+        with torch.no_grad():
+            probe = torch.rand(4, 1, H, W, generator=torch.Generator().manual_seed(0))
+            assert torch.allclose(narrow(probe), model(probe), atol=1e-5), "growing changed the model's outputs"
+        model = model.to(device)
+        print("grown to", model.arch)
     if args.export_only:
         sha = export_onnx(load_checkpoint(args.export_only), args.out)
         if not args.no_manifest:
