@@ -6,6 +6,9 @@
  *   /usr/bin/python3 models/train/detector/export_val.py /tmp/detval
  *   npx tsx scripts/pipeline-recall.ts /tmp/detval [--mode regular|fast|redaction] [--models DIR]
  *
+ * The same photos as busy 1920x1080 frames (models/train/detector/export_mosaic.py /tmp/detval /tmp/mosaic)
+ * test what the engine does for small real plates in full-resolution frames (the zoom-in pass, mode.ts).
+ *
  * A returned plate is found when it overlaps a labelled plate not yet matched at IoU >= 0.3 (greedy, in the
  * engine's order), false otherwise; unreadable labelled plates count as missed, so recall here is far below
  * the detector's own. Per source (us, veh, ro, bg = plate-free backgrounds) and in all.

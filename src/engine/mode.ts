@@ -101,19 +101,22 @@ const DEFAULT_THRESHOLD_O = 0.25;
 const TENTATIVE_FACTOR = { regular: 0.8, fast: 0.5 };
 
 /**
- * Regular mode's zoom-in pass (zoom.ts): suspects from a raw score of 0.15, at most 2 per image, each seen
+ * Regular mode's zoom-in pass (zoom.ts): suspects from a raw score of 0.15, at most 8 per image, each seen
  * in a 192 px window that makes it 90 px wide; suspects wider than 80 px were seen well enough already.
  * Measured (stop 16) on 286 held-out plates 40-60 px wide pasted into 1920x1080 frames (export_e2e_val.py
- * --frame 1920x1080 --plate-px 40,60 --per-crop 1): top-1 0.154 -> 0.231, top-5 0.196 -> 0.304, detected
- * 0.231 -> 0.343, extra plates per frame unchanged (0.057 / 0.039 br / us). 4 windows of 256 px read 0.248
- * (detected 0.371) but cost 11-12 % of 1920x1080 regular throughput (bench photos, 4 in flight), 2 of 192 px
- * about 8 %. The 1280x720 validation frames and the detector's real photos, which it does not touch, read
- * exactly as before. Run on every frame, these settings would read 8 more of those 572 frames right (0.787 ->
- * 0.801) and find 5 more of the 272 real plates, for 3 more false plates (2 of them on the 65 plate-free
- * backgrounds) and 7 ms per 1280x720 frame: left for a measurement on busy full-resolution street scenes, which
- * no validation set of ours has.
+ * --frame 1920x1080 --plate-px 40,60 --per-crop 1): with 2 windows top-1 0.154 -> 0.231, top-5 0.196 -> 0.304,
+ * detected 0.231 -> 0.343, extra plates per frame unchanged (0.057 / 0.039 br / us). The 1280x720 validation
+ * frames and the detector's real photos, which it does not touch, read exactly as before.
+ * Busy frames (stop 19) hold more small plates than 2 windows reach: on the detector's held-out real photos
+ * tiled into 1920x1080 mosaics at their own scale (export_mosaic.py: 28 frames, 272 plates 18-160 px wide,
+ * scripts/pipeline-recall.ts) the engine finds 85 with 2 windows, 90 with 4, 95 with 8 and 96 with 16, for
+ * 4 / 4 / 5 / 5 false plates; a full-resolution third pass instead (1920) finds 94. On the pasted 40-60 px
+ * plates 8 windows read 0.252 top-1 (detected 0.371) against 0.231 (0.343), extra plates unchanged. The dev
+ * photos at 1920x1080 (the bench's) leave a median of 5 suspects, so 8 windows cost about 9 % of the
+ * engine's time there (interleaved A/B, 84 runs each: 184 against 169 ms on a loaded host); 160 px windows
+ * found as many mosaic plates for one more false one and fewer pasted ones.
  */
-const REGULAR_ZOOM: ZoomSettings = { weakFloor: 0.15, maxWindows: 2, window: 192, plateWidth: 90, maxSuspectWidth: 80 };
+const REGULAR_ZOOM: ZoomSettings = { weakFloor: 0.15, maxWindows: 8, window: 192, plateWidth: 90, maxSuspectWidth: 80 };
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
 const REDACTION_THRESHOLD_FACTOR = 0.5;
 /**
