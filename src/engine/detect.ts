@@ -90,11 +90,12 @@ export async function detectWithCloseUp(
 ): Promise<{ detections: ImageDetection[]; ms: number }> {
   const longest = Math.max(img.raw.width, img.raw.height);
   // The zoom-in pass (zoom.ts) only where the passes saw the frame shrunk.
-  const zooming = zoom !== undefined && Math.max(...sizes) < longest;
+  const largestPass = Math.max(...sizes);
+  const zooming = zoom !== undefined && largestPass < longest;
   const passes = await detectBoxes(session, img, sizes, nms, tight, zooming ? zoom.weakFloor : undefined);
   let found: { detections: ImageDetection[]; ms: number } = passes;
   if (zooming) {
-    const suspects = zoomSuspects(passes.weak, passes.detections, img.toRaw, zoom);
+    const suspects = zoomSuspects(passes.weak, passes.detections, img.toRaw, largestPass / longest, zoom);
     const zoomed = await zoomIn(session, img.raw, img.toRaw, suspects, zoom, nms.scoreThreshold);
     const detections = zoomed.detections.length > 0 ? mergeDetections([...passes.detections, ...zoomed.detections], img, nms) : passes.detections;
     found = { detections, ms: passes.ms + zoomed.ms };

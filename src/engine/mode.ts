@@ -102,7 +102,8 @@ const TENTATIVE_FACTOR = { regular: 0.8, fast: 0.5 };
 
 /**
  * Regular mode's zoom-in pass (zoom.ts): suspects from a raw score of 0.15, at most 8 per image, each seen
- * in a 192 px window that makes it 90 px wide; suspects wider than 80 px were seen well enough already.
+ * in a 192 px window that makes it 90 px wide; suspects the largest pass saw wider than 54 px (80 px of a
+ * 1920x1080 frame under the 1280 pass) were seen well enough already.
  * Measured (stop 16) on 286 held-out plates 40-60 px wide pasted into 1920x1080 frames (export_e2e_val.py
  * --frame 1920x1080 --plate-px 40,60 --per-crop 1): with 2 windows top-1 0.154 -> 0.231, top-5 0.196 -> 0.304,
  * detected 0.231 -> 0.343, extra plates per frame unchanged (0.057 / 0.039 br / us). The 1280x720 validation
@@ -114,9 +115,11 @@ const TENTATIVE_FACTOR = { regular: 0.8, fast: 0.5 };
  * plates 8 windows read 0.252 top-1 (detected 0.371) against 0.231 (0.343), extra plates unchanged. The dev
  * photos at 1920x1080 (the bench's) leave a median of 5 suspects, so 8 windows cost about 9 % of the
  * engine's time there (interleaved A/B, 84 runs each: 184 against 169 ms on a loaded host); 160 px windows
- * found as many mosaic plates for one more false one and fewer pasted ones.
+ * found as many mosaic plates for one more false one and fewer pasted ones. The width limit is in the pass's
+ * pixels, not the frame's (it was 80 frame pixels): the same mosaics at 3840x2160 found 87 plates with a limit
+ * of 80 frame pixels, 98 with 54 pass pixels (5 false plates for 4); 1920x1080 reads as before.
  */
-const REGULAR_ZOOM: ZoomSettings = { weakFloor: 0.15, maxWindows: 8, window: 192, plateWidth: 90, maxSuspectWidth: 80 };
+const REGULAR_ZOOM: ZoomSettings = { weakFloor: 0.15, maxWindows: 8, window: 192, plateWidth: 90, maxSuspectWidth: 54 };
 /** Redaction: a plate missed is a privacy leak, a false box only blurs a patch. */
 const REDACTION_THRESHOLD_FACTOR = 0.5;
 /**

@@ -24,7 +24,11 @@ export interface ZoomSettings {
   window: number;
   /** Width the suspect is upsampled to inside the window, in tensor pixels. */
   plateWidth: number;
-  /** Suspects wider than this (decoded pixels) were seen well enough by the passes. */
+  /**
+   * Suspects wider than this as the largest pass saw them (its input pixels) were seen well enough by it.
+   * In the pass's terms, not the image's: a plate 100 px wide in a 3840x2160 frame reaches the 1280 pass at
+   * 33 px, as a 50 px one of a 1920x1080 frame does.
+   */
   maxSuspectWidth: number;
 }
 
@@ -83,10 +87,19 @@ export function windowToRaw(box: Box, w: ZoomWindow): Box {
   return { xmin: w.x0 + box.xmin / w.zoom, ymin: w.y0 + box.ymin / w.zoom, xmax: w.x0 + box.xmax / w.zoom, ymax: w.y0 + box.ymax / w.zoom };
 }
 
-/** The suspects to look at: small weak boxes no detection covers, the strongest `maxWindows` of them (boxes in upload coordinates). */
-export function zoomSuspects(weak: readonly Detection[], found: readonly Detection[], toRaw: AxisScale, settings: ZoomSettings): Detection[] {
+/**
+ * The suspects to look at: small weak boxes no detection covers, the strongest `maxWindows` of them (boxes in
+ * upload coordinates). `passScale`: the largest pass's input pixels per decoded pixel.
+ */
+export function zoomSuspects(
+  weak: readonly Detection[],
+  found: readonly Detection[],
+  toRaw: AxisScale,
+  passScale: number,
+  settings: ZoomSettings,
+): Detection[] {
   return weak
-    .filter((w) => (w.box.xmax - w.box.xmin) * toRaw.scaleX <= settings.maxSuspectWidth)
+    .filter((w) => (w.box.xmax - w.box.xmin) * toRaw.scaleX * passScale <= settings.maxSuspectWidth)
     .filter((w) => !found.some((d) => iou(d.box, w.box) > EXPLAINED_IOU))
     .sort((a, b) => b.score - a.score)
     .slice(0, settings.maxWindows);

@@ -5,7 +5,7 @@ import { DEFAULT_NMS } from '../../src/engine/nms.js';
 import { type ZoomSettings, windowToRaw, zoomIn, zoomSuspects, zoomWindow } from '../../src/engine/zoom.js';
 import { scriptedDetector } from './helpers/scripted-detector.js';
 
-const SETTINGS: ZoomSettings = { weakFloor: 0.15, maxWindows: 2, window: 64, plateWidth: 32, maxSuspectWidth: 80 };
+const SETTINGS: ZoomSettings = { weakFloor: 0.15, maxWindows: 2, window: 64, plateWidth: 32, maxSuspectWidth: 54 };
 
 /** A frame whose pixel (x, y) is (x, y, 7) as bytes: sampling can be checked against the coordinates. */
 function gradient(width: number, height: number) {
@@ -50,7 +50,15 @@ describe('zoomSuspects', () => {
       { box: box(900, 10, 940, 25), score: 0.35 }, // covered by a detection
     ];
     const found = [{ box: box(902, 11, 942, 26), score: 0.9 }];
-    expect(zoomSuspects(weak, found, { scaleX: 1, scaleY: 1 }, SETTINGS).map((s) => s.score)).toEqual([0.4, 0.3]);
+    expect(zoomSuspects(weak, found, { scaleX: 1, scaleY: 1 }, 1, SETTINGS).map((s) => s.score)).toEqual([0.4, 0.3]);
+  });
+
+  it('judges the width of a suspect as the largest pass saw it, so a larger frame keeps wider suspects', () => {
+    const weak = [{ box: box(10, 10, 130, 40), score: 0.3 }]; // 120 px in the decoded image
+    expect(zoomSuspects(weak, [], { scaleX: 1, scaleY: 1 }, 1, SETTINGS)).toHaveLength(0); // seen at 120 px
+    expect(zoomSuspects(weak, [], { scaleX: 1, scaleY: 1 }, 1 / 3, SETTINGS)).toHaveLength(1); // seen at 40 px
+    // Decoded at half size (shrink-on-load), the same box is 60 decoded px, seen at 20.
+    expect(zoomSuspects(weak, [], { scaleX: 0.5, scaleY: 0.5 }, 1 / 3, SETTINGS)).toHaveLength(1);
   });
 });
 
@@ -91,7 +99,8 @@ describe('detectWithCloseUp with the zoom-in pass', () => {
   it('looks again at the weak boxes of a frame larger than every pass, and keeps the plate it finds', async () => {
     const { session, runs } = weakPassDetector();
     const r = await detectWithCloseUp(session, frame(1920, 1080), [640, 1280], 320, nms, true, 0.6, SETTINGS);
-    // The 640 pass's weak box is 120 px wide in the frame (seen well enough), the 1280 pass's 60 px: one window.
+    // The 640 pass's weak box is 120 px wide in the frame, 80 px as the 1280 pass sees it (well enough); the
+    // 1280 pass's own is 60 px in the frame, 40 px to that pass: one window.
     expect(runs).toEqual([640, 1280, 64]);
     expect(r.detections).toHaveLength(1);
     expect(r.detections[0]?.score).toBeCloseTo(0.9, 6);
