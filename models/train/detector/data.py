@@ -6,6 +6,7 @@ flat buffer in models/.cache/detector_data.npz (git-ignored), so epochs need no 
 import glob
 import hashlib
 import os
+import sys
 import xml.etree.ElementTree as ET
 
 import cv2
@@ -14,9 +15,12 @@ import numpy as np
 cv2.setNumThreads(1)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))            # /work/main
-DATA = os.path.abspath(os.path.join(ROOT, "..", "shared", "datasets"))  # ../shared/datasets
-CACHE = os.path.join(ROOT, "models", ".cache", "detector_data_v1.npz")
+sys.path.insert(0, os.path.dirname(HERE))
+import datapaths  # noqa: E402
+
+ROOT = datapaths.ROOT
+DATA = datapaths.DATASETS  # ../shared/datasets, or a training pack (datapaths.py)
+CACHE = os.path.join(ROOT, "models", ".cache", f"detector_data_v1{datapaths.cache_tag()}.npz")
 STRIDE = 8
 CACHE_VERSION = 1
 

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from manifest import file_sha256, update_manifest_entry  # noqa: E402
+from torch_compat import read_checkpoint  # noqa: E402
 import data  # noqa: E402
 from model import PlateDet, decode, freeze_bn, load_onnx_weights  # noqa: E402
 
@@ -283,6 +284,7 @@ def do_export(state, out, threshold, metrics, args):
     net = PlateDet()
     net.load_state_dict(state)
     tmp = out + ".tmp"
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     export(net, tmp)
     os.replace(tmp, out)
     write_manifest(out, threshold)
@@ -313,7 +315,7 @@ def main():
 
     net = PlateDet().to(device)
     if args.init:
-        net.load_state_dict(torch.load(args.init, map_location="cpu")["ema"])
+        net.load_state_dict(read_checkpoint(args.init)["ema"])
     if args.init_onnx:
         load_onnx_weights(net, args.init_onnx)
     ema = PlateDet().to(device)
@@ -395,7 +397,7 @@ def main():
         if args.time_limit and time.time() - t_start > args.time_limit * 60:
             print("time limit reached", flush=True)
             break
-    best = torch.load(os.path.join(args.ckpt, "best.pt"), map_location="cpu")
+    best = read_checkpoint(os.path.join(args.ckpt, "best.pt"))
     if args.export_at_end_only and best["metrics"]["f1"] > args.min_f1_to_export:
         do_export(best["ema"], args.out, best["metrics"]["threshold"],
                   dict(epoch=best["epoch"], **best["metrics"], train_minutes=(time.time() - t_start) / 60), args)

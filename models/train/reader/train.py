@@ -43,10 +43,12 @@ sys.path.insert(0, os.path.join(REPO, "models/train/synth"))
 sys.path.insert(0, os.path.join(REPO, "models/train"))
 import platesynth as ps  # noqa: E402
 from manifest import file_sha256, update_manifest_entry  # noqa: E402
+import datapaths  # noqa: E402
+from torch_compat import onnx_export, read_checkpoint  # noqa: E402
 
 ALPHABET = ps.ALPHABET
-DATA = os.path.join(REPO, "../shared/datasets")
-CACHE = os.path.join(REPO, "models/.cache/reader")
+DATA = datapaths.DATASETS  # ../shared/datasets, or a training pack (datapaths.py)
+CACHE = os.path.join(REPO, "models/.cache", "reader" + datapaths.cache_tag())
 H, W = ps.OUT_H, ps.OUT_W
 
 
@@ -185,7 +187,7 @@ def load_onnx_weights(path):
 def load_checkpoint(path):
     """The model a training checkpoint (.pt) holds. A fine-tune's has no BatchNorm: its start was read back from
     an ONNX export, with BatchNorm folded into the convs."""
-    ckpt = torch.load(path, map_location="cpu")
+    ckpt = read_checkpoint(path)
     sd = ckpt["model"]
     convs = [k for k in sd if k.endswith(".weight") and sd[k].dim() == 4]  # in layer order: features, then lanes
     model = PlateReader(bn=not ckpt.get("args", {}).get("init_onnx"),
@@ -282,7 +284,8 @@ def load_real(apply_fixes=True):
 def load_synth_pool(n, seed, bgs, glyphs, tag="train", two_row_boost=1.0, emblems=False):
     boost = "" if two_row_boost == 1.0 else f"_b{two_row_boost:g}"
     mode = ps.emblem_mode(emblems)
-    em = {False: "", "all": "_em2"}.get(mode, f"_em3{mode[0]}")  # "all" keeps the name of the pools made before the modes
+    # "all" keeps the name of the pools made before the modes
+    em = "" if not mode else "_em2" if mode == "all" else f"_em3{mode[0]}"
     path = os.path.join(CACHE, f"synth_{tag}_v1_s{seed}_n{n}{boost}{em}.pkl")
     weights = ps.kind_weights(two_row_boost)
     if os.path.exists(path):
@@ -377,10 +380,7 @@ def export_onnx(model, out_path):
     dummy = torch.zeros(2, 1, H, W)
     kw = dict(input_names=["images"], output_names=["logits"], opset_version=17,
               dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True)
-    try:
-        torch.onnx.export(model, dummy, out_path, dynamo=False, **kw)
-    except TypeError:  # older torch has no `dynamo` kwarg (legacy exporter is the default there)
-        torch.onnx.export(model, dummy, out_path, **kw)
+    onnx_export(model, dummy, out_path, **kw)
     import onnx
     m = onnx.load(out_path)
     # the exporter leaves the time axis symbolic (reshape with -1); it is always T_STEPS: make it static
@@ -467,7 +467,7 @@ def main():
         print("exported", args.out, sha)
         return
     if args.init:
-        model.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+        model.load_state_dict(read_checkpoint(args.init)["model"])
         print("warm start from", args.init)
     print("params", sum(p.numel() for p in model.parameters()))
 
@@ -554,7 +554,7 @@ def main():
             print("time budget reached, stopping", flush=True)
             break
 
-    model.load_state_dict(torch.load(ckpt_best, map_location="cpu")["model"])
+    model.load_state_dict(read_checkpoint(ckpt_best)["model"])
     model = model.cpu()
     accs, score = validate(model, "cpu")
     print(f"best epoch {best_ep}: {fmt(accs)} | mean {score:.3f}")

@@ -15,10 +15,14 @@ import glob
 import io
 import math
 import os
+import sys
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import datapaths  # noqa: E402
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -35,7 +39,7 @@ MARGIN_JITTER = (-0.07, 0.08)
 # plate's frame or recess)
 LOOSE_WIDTH = (1.2, 2.0)
 
-FONT_DIR = "/usr/share/fonts"
+FONT_DIR = datapaths.FONT_DIR  # Debian's fonts, or a training pack's copy (datapaths.py)
 FONT_FILES = {
     "din": ["truetype/opendin/OSP-DIN.ttf"],
     "bebas": ["opentype/bebas-neue/BebasNeue-Regular.otf", "opentype/bebas-neue/BebasNeue-Bold.otf",
@@ -972,7 +976,7 @@ if __name__ == "__main__":
     # preview: python3 models/train/synth/platesynth.py /tmp/synth_preview.png
     import sys
     out = sys.argv[1] if len(sys.argv) > 1 else "/tmp/synth_preview.png"
-    root = os.path.join(os.path.dirname(__file__), "../../../../shared/datasets")
+    root = datapaths.DATASETS
     rng = np.random.RandomState(0)
     bgs = load_backgrounds(os.path.join(root, "backgrounds/images"), n=40)
     glyphs = load_glyphs(os.path.join(root, "plate-chars"))
