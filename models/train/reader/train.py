@@ -421,6 +421,8 @@ def main():
     ap.add_argument("--init", default="", help="warm-start from a checkpoint (.pt)")
     ap.add_argument("--init-onnx", default="", help="fine-tune an exported model (BatchNorm stays folded)")
     ap.add_argument("--lowres-p", type=float, default=ps.LOWRES_P, help="share of samples shrunk to a distant plate")
+    ap.add_argument("--lowres-min", type=float, default=ps.LOWRES_RANGE[0],
+                    help="smallest shrink of those, as a share of the crop width (0.2: plates ~35 px wide in a photo)")
     ap.add_argument("--frame-p", type=float, default=0.0, help="share of US samples given a dealer frame")
     ap.add_argument("--loose-p", type=float, default=0.0, help="share of samples boxed 1.2-2x too wide")
     ap.add_argument("--us-weight", type=float, default=0.25, help="share of real US crops in a batch (at synth-frac 0.5)")
@@ -447,6 +449,7 @@ def main():
     ckpt_last = os.path.join(args.ckpt_dir, "last.pt")
 
     ps.LOWRES_P = args.lowres_p
+    ps.LOWRES_RANGE = (args.lowres_min, ps.LOWRES_RANGE[1])
     model = (load_onnx_weights(args.init_onnx) if args.init_onnx else PlateReader()).to(device)
     if args.init_onnx:
         print("fine-tuning", args.init_onnx)

@@ -33,6 +33,8 @@ OUT_W, OUT_H = 192, 64
 CROP_MARGIN = 0.06
 # Share of samples (at full photometric strength) shrunk to a distant plate's resolution and blown back up.
 LOWRES_P = 0.4
+# Those samples are shrunk to this share of the crop's width (0.3 of 192 px: a plate ~50 px wide in the photo).
+LOWRES_RANGE = (0.3, 0.8)
 # per-side jitter around CROP_MARGIN (detector boxes are loose/tight by up to ~15 % overall)
 MARGIN_JITTER = (-0.07, 0.08)
 # how much wider than the plate compose(loose=p) boxes a share p of its samples (a detector box around the
@@ -917,7 +919,7 @@ def photometric(img, rng, strength=1.0):
         img = 255 - img
     # low resolution
     if rng.rand() < LOWRES_P * strength:
-        s = rng.uniform(0.3, 0.8)
+        s = rng.uniform(*LOWRES_RANGE)
         small = cv2.resize(img, (max(8, int(W * s)), max(4, int(H * s * rng.uniform(0.8, 1.2)))),
                            interpolation=cv2.INTER_AREA)
         img = cv2.resize(small, (W, H), interpolation=cv2.INTER_LINEAR)
