@@ -3,13 +3,14 @@
 ../shared/datasets, plus the fonts of the synthetic plate generator, small enough to travel with the checkout
 to the GPU machine (the `device` tool carries at most 64 MiB, and ../shared does not travel).
 
-    /usr/bin/python3 models/train/gpu_pack.py [--out .pack] [--quality 80]
+    /usr/bin/python3 models/train/gpu_pack.py reader|detector [--out DIR]   (default .pack/MODEL)
 
 The pack mirrors the datasets' layout and file names (so the loaders' splits, which hash names, are the
-same), re-encoded as JPEG at `--quality` and already shrunk to the largest size a loader uses (dashcam frames
-960 px with their boxes scaled, backgrounds 640); labels and SOURCE.md files are copied as they are. The
-training scripts read it when PLATEWISE_DATASETS=.pack/datasets and PLATEWISE_FONTS=.pack/fonts are set
-(datapaths.py; gpu_train.sh sets them). `.pack/` is git-ignored; carry it by name.
+same), re-encoded as JPEG at each source's quality in PACKS and already shrunk to the largest size a loader
+uses (dashcam frames 960 px with their boxes scaled, backgrounds 320 or 640); labels and SOURCE.md files are
+copied as they are. The training scripts read it when PLATEWISE_DATASETS=.pack/MODEL/datasets and
+PLATEWISE_FONTS=.pack/MODEL/fonts are set (datapaths.py; gpu_train.sh sets them). `.pack/` is git-ignored;
+carry `.pack/MODEL` by name.
 """
 import argparse
 import glob
@@ -26,38 +27,62 @@ import datapaths  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "synth"))
 import platesynth  # noqa: E402
 
-# Per model: (glob under the datasets, longest side kept or None, JPEG quality) for the images its training
-# reads, and the label files copied byte for byte. The detector's photos are noisy (us-plates-yolo's copies
-# carry the noise and blur of their export): they fit 64 MiB only at quality 45, one copy per source photo, with
-# 250 of the backgrounds and the composites' plate crops at 240 px.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "detector"))
+from data import _stable_frac  # noqa: E402  (the detector's split hash: the backgrounds kept keep its split)
+
+
+def one_copy_per_source(paths):
+    """us-plates-yolo: the export's augmented copies of a photo share the name before '.rf.'; keep the first.
+    'i_jpg' names many unrelated frames: all of them stay. The split (by source, data.py) is unchanged."""
+    seen, kept = set(), []
+    for p in paths:
+        src = os.path.basename(p).split(".rf.")[0]
+        if src == "i_jpg" or src not in seen:
+            kept.append(p)
+        seen.add(src)
+    return kept
+
+
+def some_backgrounds(paths, n=250):
+    """Every held-out background (data.py's val negatives) and training ones up to `n` in all, in a fixed order."""
+    frac = lambda p: _stable_frac("bg:" + os.path.basename(p))  # noqa: E731
+    val = [p for p in paths if frac(p) < 0.1]
+    train = sorted((p for p in paths if frac(p) >= 0.1), key=frac)
+    return sorted(val + train[:max(0, n - len(val))])
+
+
+# Per model: (glob under the datasets, longest side kept or None, JPEG quality, which files or None for all) for
+# the images its training reads, the label files copied byte for byte, and the dashcam frames' JPEG quality
+# (None: not used). The detector's photos are noisy (us-plates-yolo's copies carry the noise and blur of their
+# export): they fit 64 MiB only at quality 45, one copy per source photo, with 250 of the backgrounds and the
+# composites' plate crops at 240 px.
 PACKS = {
     "reader": dict(
         images=[
-            ("us-plate-crops/images/*.jpg", None, 85),
-            ("br-plate-crops/images/*.jpg", None, 85),
-            ("plate-chars/gb/*.jpg", None, 90),
-            ("plate-chars/br/*.jpg", None, 90),
-            ("backgrounds/images/*.jpg", 320, 75),  # platesynth.load_backgrounds reads them at 320 px
+            ("us-plate-crops/images/*.jpg", None, 85, None),
+            ("br-plate-crops/images/*.jpg", None, 85, None),
+            ("plate-chars/gb/*.jpg", None, 90, None),
+            ("plate-chars/br/*.jpg", None, 90, None),
+            ("backgrounds/images/*.jpg", 320, 75, None),  # platesynth.load_backgrounds reads them at 320 px
         ],
         files=["us-plate-crops/labels.csv", "br-plate-crops/labels.csv"],
         fonts=True,
-        dashcam=False,
+        dashcam=None,
     ),
     "detector": dict(
         images=[
-            ("us-plates-yolo/*/images/*.jpg", None, 45),
-            ("vehicle-plate-yolo/*/images/*.jpg", None, 45),
-            ("backgrounds/images/*.jpg", 640, 50),
-            ("us-plate-crops/images/*.jpg", 240, 60),  # composites: pasted 12-220 px wide (data.py)
-            ("br-plate-crops/images/*.jpg", 240, 60),
-            ("plate-chars/gb/*.jpg", None, 60),
+            ("us-plates-yolo/*/images/*.jpg", None, 45, one_copy_per_source),
+            ("vehicle-plate-yolo/*/images/*.jpg", None, 45, None),
+            ("backgrounds/images/*.jpg", 640, 50, some_backgrounds),
+            ("us-plate-crops/images/*.jpg", 240, 60, None),  # composites: pasted 12-220 px wide (data.py)
+            ("br-plate-crops/images/*.jpg", 240, 60, None),
+            ("plate-chars/gb/*.jpg", None, 60, None),
         ],
         files=["us-plates-yolo/*/labels/*.txt", "vehicle-plate-yolo/*/labels/*.txt"],
         fonts=False,
-        dashcam=True,
+        dashcam=50,
     ),
 }
-BACKGROUNDS_FOR_DETECTOR = 250
 DASHCAM = "ro-dashcam-voc"
 DASHCAM_SIDE = 960  # detector data.py reads the frames at this size
 
@@ -113,39 +138,6 @@ def folder_bytes(path):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
 
 
-def one_copy_per_source(paths):
-    """us-plates-yolo: the export's augmented copies of a photo share the name before '.rf.'; keep the first.
-    'i_jpg' names many unrelated frames: all of them stay. The split (by source, data.py) is unchanged."""
-    seen, kept = set(), []
-    for p in paths:
-        src = os.path.basename(p).split(".rf.")[0]
-        if src == "i_jpg" or src not in seen:
-            kept.append(p)
-        seen.add(src)
-    return kept
-
-
-def some_backgrounds(paths, n):
-    """Every held-out background (data.py's val negatives) and training ones up to `n` in all, in a fixed order."""
-    frac = lambda p: _stable_frac("bg:" + os.path.basename(p))  # noqa: E731
-    val = [p for p in paths if frac(p) < 0.1]
-    train = sorted((p for p in paths if frac(p) >= 0.1), key=frac)
-    return sorted(val + train[:max(0, n - len(val))])
-
-
-def _stable_frac(name):
-    import hashlib
-    return int(hashlib.md5(name.encode()).hexdigest()[:8], 16) / 2 ** 32
-
-
-def select(model, pattern, paths):
-    if model == "detector" and pattern.startswith("us-plates-yolo/"):
-        return one_copy_per_source(paths)
-    if model == "detector" and pattern.startswith("backgrounds/"):
-        return some_backgrounds(paths, BACKGROUNDS_FOR_DETECTOR)
-    return paths
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", choices=sorted(PACKS))
@@ -157,11 +149,12 @@ def main():
     out_data = os.path.join(out, "datasets")
     if os.path.exists(out):
         shutil.rmtree(out)
-    for pattern, side, quality in pack["images"]:
-        for src in select(args.model, pattern, sorted(glob.glob(os.path.join(data, pattern)))):
+    for pattern, side, quality, which in pack["images"]:
+        paths = sorted(glob.glob(os.path.join(data, pattern)))
+        for src in which(paths) if which else paths:
             write_jpeg(src, os.path.join(out_data, os.path.relpath(src, data)), quality, side)
-    if pack["dashcam"]:
-        pack_dashcam(data, out_data, 50)
+    if pack["dashcam"] is not None:
+        pack_dashcam(data, out_data, pack["dashcam"])
     for pattern in pack["files"]:
         for src in sorted(glob.glob(os.path.join(data, pattern))):
             dst = os.path.join(out_data, os.path.relpath(src, data))
