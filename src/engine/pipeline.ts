@@ -108,17 +108,20 @@ export async function recogniseWith(
   // A re-crop that read better is where the plate is: report that box.
   const located = dets.map((detected, i) => {
     const reboxed = read.reboxed[i];
-    return reboxed ? { ...detected, imageBox: roundBox(clampBox(reboxed, decoded.width, decoded.height)) } : detected;
+    const dscore = calibrateScore(detected.score, detector.calibration);
+    return { ...detected, dscore, ...(reboxed ? { imageBox: roundBox(clampBox(reboxed, decoded.width, decoded.height)) } : {}) };
   });
   const thresholdO = options.thresholdO ?? mode.thresholdO;
   const constraints = { regions: hinted, textFormats };
-  const wellRead: Array<{ det: (typeof dets)[number]; ranked: Candidate[] }> = [];
+  const wellRead: Array<{ det: (typeof located)[number]; ranked: Candidate[] }> = [];
   located.forEach((d, i) => {
     const ranked = applyConstraints(read.candidates[i] ?? [], constraints, options.regionStrict);
+    if (!ranked || ranked.length === 0) return;
     // threshold_o asks whether the plate was read well enough, so it is held against the best read left, not
     // the first after re-ranking: a hint that promotes a less probable candidate must not make the plate vanish.
     // (Order-free, so it can come before the re-ranking by looks, and only the plates kept are classified.)
-    if (ranked && ranked.length > 0 && Math.max(...ranked.map((c) => c.score)) >= thresholdO) wellRead.push({ det: d, ranked });
+    const sure = options.thresholdO === undefined && d.dscore >= mode.surePlate;
+    if (sure || Math.max(...ranked.map((c) => c.score)) >= thresholdO) wellRead.push({ det: d, ranked });
   });
   const tPair = performance.now();
   if (!paired && (wellRead.length > 0 || options.detectionMode === 'vehicle')) paired = await pairUp();
@@ -147,7 +150,7 @@ export async function recogniseWith(
       box: d.imageBox,
       plate: top.plate,
       score: top.score,
-      dscore: calibrateScore(d.score, detector.calibration),
+      dscore: d.dscore,
       candidates: ranked,
       region: predictRegion(top.plate, catalog, hinted, options.regions, style),
       vehicle: vehicleOf.get(d.owner) ?? zeroVehicle(),

@@ -63,6 +63,30 @@ describe.skipIf(!modelsPresent())('engine on the trained models', () => {
     expect(hit?.score).toBeLessThanOrEqual(1);
   });
 
+  it('returns a plate the detector is sure of even when its characters cannot be read, unless threshold_o asks otherwise', async () => {
+    const f = fixtures.find((x) => x.plate === '7dkn284');
+    if (!f) throw new Error('7dkn284 missing from plates.json');
+    const src = readFileSync(join(FIXTURES, f.file));
+    // Blur the characters' band only: the plate's outline, which the detector sees, stays.
+    const w = f.box.xmax - f.box.xmin;
+    const h = f.box.ymax - f.box.ymin;
+    const band = { left: Math.round(f.box.xmin + 0.1 * w), top: Math.round(f.box.ymin + 0.2 * h), width: Math.round(0.8 * w), height: Math.round(0.6 * h) };
+    const blurred = await sharp(src).extract(band).blur(2.5).toBuffer();
+    const bytes = await sharp(src).composite([{ input: blurred, left: band.left, top: band.top }]).jpeg({ quality: 92 }).toBuffer();
+    const onPlate = <P extends { box: Box }>(r: { plates: P[] }) => r.plates.filter((p) => iou(p.box, f.box) >= 0.5);
+
+    const kept = onPlate(await engine.recognise(bytes, DEFAULT_RECOGNISE_OPTIONS));
+    expect(kept).toHaveLength(1);
+    const [plate] = kept;
+    expect(plate?.dscore).toBeGreaterThanOrEqual(0.9);
+    // Its score says how little the read is worth: the default threshold_o (0.25) would have dropped it.
+    expect(plate?.score).toBeLessThan(0.25);
+    expect(plate?.plate).not.toBe('7dkn284');
+
+    const asked = await engine.recognise(bytes, { ...DEFAULT_RECOGNISE_OPTIONS, thresholdO: 0.25 });
+    expect(onPlate(asked)).toEqual([]);
+  });
+
   it.each(onVehicles)('puts a vehicle box around $plate in $file', async ({ file, plate }) => {
     const r = await engine.recognise(readFileSync(join(FIXTURES, file)), DEFAULT_RECOGNISE_OPTIONS);
     const hit = r.plates.find((p) => p.plate === plate);
