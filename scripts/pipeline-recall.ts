@@ -28,6 +28,19 @@ interface Tally {
   plates: number;
   found: number;
   invented: number;
+  /** Found plates whose `region` is of the source's country (sources whose photos are all of one country). */
+  rightCountry: number;
+}
+
+/**
+ * Sources whose plates are all of one country: `region` is scored on them (us-plates-yolo: US, ro-dashcam-voc:
+ * Romania). vehicle-plate-yolo mixes countries and has no such truth.
+ */
+const SOURCE_COUNTRY: Record<string, string> = { us: 'us', ro: 'ro' };
+
+/** Whether a region code (`us-ca`, `us`, `ro`) is of `country`. */
+function ofCountry(code: string, country: string): boolean {
+  return code === country || code.startsWith(`${country}-`);
 }
 
 function argValue(argv: readonly string[], name: string): string | undefined {
@@ -37,7 +50,9 @@ function argValue(argv: readonly string[], name: string): string | undefined {
 
 function line(name: string, t: Tally): string {
   const recall = t.plates > 0 ? (t.found / t.plates).toFixed(3) : '-';
-  return `${name.padEnd(4)} photos ${String(t.photos).padStart(4)}  recall ${recall} (${t.found}/${t.plates})  false plates ${t.invented} (${(t.invented / t.photos).toFixed(3)} per photo)`;
+  const country = SOURCE_COUNTRY[name];
+  const region = country && t.found > 0 ? `  region ${country} ${(t.rightCountry / t.found).toFixed(3)} (${t.rightCountry}/${t.found})` : '';
+  return `${name.padEnd(4)} photos ${String(t.photos).padStart(4)}  recall ${recall} (${t.found}/${t.plates})  false plates ${t.invented} (${(t.invented / t.photos).toFixed(3)} per photo)${region}`;
 }
 
 async function main(): Promise<void> {
@@ -48,12 +63,14 @@ async function main(): Promise<void> {
   const items = JSON.parse(readFileSync(join(dir, 'boxes.json'), 'utf8')) as Array<{ file: string; kind: string; boxes: number[][] }>;
   const engine = await createInlineEngine({ modelsDir: modelsDirArg(args) });
   const bySource = new Map<string, Tally>();
-  const all: Tally = { photos: 0, plates: 0, found: 0, invented: 0 };
+  const all: Tally = { photos: 0, plates: 0, found: 0, invented: 0, rightCountry: 0 };
   for (const item of items) {
     const result = await engine.recognise(readFileSync(join(dir, item.file)), { ...DEFAULT_RECOGNISE_OPTIONS, mode });
     const truth: Box[] = item.boxes.map(([xmin = 0, ymin = 0, xmax = 0, ymax = 0]) => ({ xmin, ymin, xmax, ymax }));
     const matched = new Set<number>();
     let found = 0;
+    let rightCountry = 0;
+    const country = SOURCE_COUNTRY[item.kind];
     for (const plate of result.plates) {
       let best = -1;
       let bestIou = 0;
@@ -64,15 +81,17 @@ async function main(): Promise<void> {
       if (best >= 0) {
         matched.add(best);
         found++;
+        if (country && ofCountry(plate.region.code, country)) rightCountry++;
       }
     }
-    const tally = bySource.get(item.kind) ?? { photos: 0, plates: 0, found: 0, invented: 0 };
+    const tally = bySource.get(item.kind) ?? { photos: 0, plates: 0, found: 0, invented: 0, rightCountry: 0 };
     bySource.set(item.kind, tally);
     for (const t of [tally, all]) {
       t.photos++;
       t.plates += truth.length;
       t.found += found;
       t.invented += result.plates.length - found;
+      t.rightCountry += rightCountry;
     }
   }
   await engine.close();

@@ -160,6 +160,24 @@ describe('predictRegion', () => {
     expect(predictRegion('abc1234', catalog, resolveHints(catalog, ['us-ny']), ['us-ny'], looks(0.03, 0.95, 0.02)).code).toBe('us-ny');
   });
 
+  it('lets the looks name the country of a plate whose text fits none of its formats (vanity plates, misreads)', () => {
+    const looks = (na: number, br: number, eu: number) => new Map([['na', na], ['br', br], ['eu', eu]]);
+    // A Californian vanity plate: by its text alone a Polish plate, and a sure one.
+    expect(predictRegion('bl0gger', catalog, []).code).toBe('pl');
+    const vanity = predictRegion('bl0gger', catalog, [], [], looks(0.95, 0.03, 0.02));
+    expect(vanity.code).toBe('us');
+    expect(vanity.score).toBeLessThan(0.9);
+    // A text no format takes: unknown from the text alone, the looks' country (unsurely) with them.
+    expect(predictRegion('squaw', catalog, [])).toEqual({ code: 'unknown', score: 0 });
+    const seen = predictRegion('squaw', catalog, [], [], looks(0.95, 0.03, 0.02));
+    expect(seen.code).toBe('us');
+    expect(seen.score).toBeLessThan(0.8);
+    // A text that does fit the looked-at style's formats is decided as before, states included.
+    expect(predictRegion('7abc123', catalog, [], [], looks(0.95, 0.03, 0.02)).code).toBe('us-ca');
+    // A hint whose formats do not take the text still leaves it to every region, looks or not.
+    expect(predictRegion('abc1d23', catalog, resolveHints(catalog, ['gb']), ['gb'], looks(0.3, 0.6, 0.1)).code).toBe('br');
+  });
+
   it('keeps scores in [0, 1)', () => {
     for (const p of ['abc1234', 'abc1d23', '7abc123', '1234bcd', 'ab123cd', '123']) {
       const s = predictRegion(p, catalog, []).score;
