@@ -8,7 +8,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { type AxisScale, clampBox, composeScale, roundBox, unscaleBox } from './box-map.js';
 import type { RawImage } from './crop.js';
-import { buildDetectorInput, letterboxPixels, type ResizeCache } from './decode.js';
+import { buildDetectorInput, type ResizeCache } from './decode.js';
 import { type Detection, type NmsOptions, nonMaxSuppression, parseDetections } from './nms.js';
 import { runSession } from './onnx-session.js';
 import type { Box } from './types.js';
@@ -45,9 +45,6 @@ export async function detectBoxes(
   const weak: Detection[] = [];
   const floor = Math.min(weakFloor ?? nms.scoreThreshold, nms.scoreThreshold);
   let ms = 0;
-  // Resized largest first: a pass exactly half the size of another (640 under 1280 for a 720p or 1080p frame)
-  // is then halved from it (decode.ts letterboxPixels) instead of resampled from the full image again.
-  if (img.resized) for (const size of [...sizes].sort((a, b) => b - a)) await letterboxPixels(img.raw, size, tight, img.resized);
   for (const size of sizes) {
     const input = await buildDetectorInput(img.raw, size, tight, img.resized);
     const { canvasWidth: cw, canvasHeight: ch } = input.letterbox;

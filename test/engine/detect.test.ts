@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { halveRgb } from '../../src/engine/decode.js';
 import { capTentative, detectWithCloseUp, MAX_TENTATIVE } from '../../src/engine/detect.js';
 import { modeSettings } from '../../src/engine/mode.js';
 import { DEFAULT_NMS } from '../../src/engine/nms.js';
@@ -53,20 +52,6 @@ describe('detectWithCloseUp', () => {
     const b = scriptedDetector([320]);
     expect((await detectWithCloseUp(b.session, image(320, 200), [640], 320, DEFAULT_NMS, true)).detections).toEqual([]);
     expect(b.runs).toEqual([640]);
-  });
-
-  it('halves the native pass from the larger one when that is exactly twice its size (720p and 1080p frames)', async () => {
-    const img = image(1920, 1080);
-    for (let i = 0; i < img.raw.data.length; i++) img.raw.data[i] = (i * 7919) % 251;
-    const { session, runs } = scriptedDetector([]);
-    await detectWithCloseUp(session, img, [640, 1280], undefined, DEFAULT_NMS, true);
-    expect(runs).toEqual([640, 1280]);
-    const large = img.resized.get(1280);
-    const native = img.resized.get(640);
-    expect([large?.letterbox.innerWidth, native?.letterbox.innerWidth]).toEqual([1280, 640]);
-    // Compared as one verdict: a diff of two 691,200-byte arrays would take the runner minutes to print.
-    const halved = halveRgb(large?.pixels ?? new Uint8Array(0), 1280, 720);
-    expect(Buffer.compare(Buffer.from(native?.pixels ?? []), Buffer.from(halved))).toBe(0);
   });
 
   it('is half the native size in regular and redaction modes, and absent in fast mode (one pass)', () => {
