@@ -113,7 +113,7 @@ export async function recogniseWith(
   });
   const thresholdO = options.thresholdO ?? mode.thresholdO;
   const constraints = { regions: hinted, textFormats };
-  const wellRead: Array<{ det: (typeof located)[number]; ranked: Candidate[] }> = [];
+  const wellRead: Array<{ det: (typeof located)[number]; ranked: Candidate[]; unread: boolean }> = [];
   located.forEach((d, i) => {
     const ranked = applyConstraints(read.candidates[i] ?? [], constraints, options.regionStrict);
     if (!ranked || ranked.length === 0) return;
@@ -121,7 +121,8 @@ export async function recogniseWith(
     // the first after re-ranking: a hint that promotes a less probable candidate must not make the plate vanish.
     // (Order-free, so it can come before the re-ranking by looks, and only the plates kept are classified.)
     const sure = options.thresholdO === undefined && d.dscore >= mode.surePlate;
-    if (sure || Math.max(...ranked.map((c) => c.score)) >= thresholdO) wellRead.push({ det: d, ranked });
+    const readWell = Math.max(...ranked.map((c) => c.score)) >= thresholdO;
+    if (sure || readWell) wellRead.push({ det: d, ranked, unread: !readWell });
   });
   const tPair = performance.now();
   if (!paired && (wellRead.length > 0 || options.detectionMode === 'vehicle')) paired = await pairUp();
@@ -144,6 +145,9 @@ export async function recogniseWith(
     ranked: hasConstraints(constraints) ? r.ranked : rankByLooks(r.ranked, looks.styles[i], catalog),
     looks: looks.styles[i],
   }));
+  // Plates read well come first, by dscore, as before sure boxes were kept however they read: a client that
+  // takes the first result still gets a plate that was read, and the sure but unread ones follow it.
+  kept.sort((a, b) => Number(a.unread) - Number(b.unread) || b.det.dscore - a.det.dscore);
   const plates: PlateRead[] = kept.map(({ det: d, ranked, looks: style }) => {
     const top = ranked[0] as Candidate;
     return {
@@ -156,7 +160,6 @@ export async function recogniseWith(
       vehicle: vehicleOf.get(d.owner) ?? zeroVehicle(),
     };
   });
-  plates.sort((a, b) => b.dscore - a.dscore);
   const vehicles = shown.filter((s) => !carriers.has(s.i)).flatMap((s) => vehicleOf.get(s.i) ?? []);
   const t4 = performance.now();
   return {
