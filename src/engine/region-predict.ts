@@ -9,9 +9,10 @@
  *
  * Policy:
  * - Hints first: if the text fits a hinted region, only hinted regions compete; otherwise every region does.
- * - States roll up: when the best country has states but no single state holds at least half of that
- *   country's weight, the answer is the country (`us`) rather than a coin-flip state.
- * - No format fits: the first hint (score 0.05) if there are hints, else `{code: "unknown", score: 0}`.
+ * - States roll up: when the best country has states but no single state holds at least half of the weight
+ *   of that country's states whose formats take the text, the answer is the country (`us`).
+ * - No format fits: with the looks, the country they point to (its unlisted weight); without them the first
+ *   hint (score 0.05) if there are hints, else `{code: "unknown", score: 0}`.
  */
 import { matchWeight, type RegionCatalog, type RegionDef, type StyleEvidence } from './regions.js';
 
