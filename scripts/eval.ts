@@ -21,21 +21,13 @@ import { iou } from '../src/engine/box-map.js';
 import { createInlineEngine } from '../src/engine/engine-pool.js';
 import { DEFAULT_MODELS_DIR } from '../src/engine/onnx-session.js';
 import { type Box, DEFAULT_RECOGNISE_OPTIONS, type EngineResult, type Mode } from '../src/engine/types.js';
-import { loadRegionCatalog, type RegionCatalog } from '../src/engine/regions.js';
+import { loadRegionCatalog } from '../src/engine/regions.js';
 import { plateText } from './datasets.js';
 import { collectSamples, type Sample } from './openalpr-samples.js';
+import { regionFits } from './region-country.js';
 import { reliability, type Scored } from './reliability.js';
 
 const REGION_HINT: Record<string, string | undefined> = { us: 'us', br: 'br', eu: undefined };
-
-/**
- * Whether a found plate's `region` is of the folder's country: us = `us` or a state, br = `br`, eu = a
- * country of the European plate style (regions/*.json `style`; the folder mixes European countries).
- */
-function regionFits(country: string, code: string, catalog: RegionCatalog): boolean {
-  if (country === 'eu') return catalog.byCode.get(code)?.style === 'eu';
-  return code === country || code.startsWith(`${country}-`);
-}
 
 /** score_api's `norm`: plateText with O folded into 0 (the labels mix them up). */
 const norm = (s: string): string => plateText(s).replace(/O/g, '0');

@@ -17,8 +17,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { iou } from '../src/engine/box-map.js';
 import { createInlineEngine } from '../src/engine/engine-pool.js';
+import { loadRegionCatalog } from '../src/engine/regions.js';
 import { DEFAULT_RECOGNISE_OPTIONS, type Box, type Mode } from '../src/engine/types.js';
 import { modelsDirArg } from './manifest-field.js';
+import { regionFits } from './region-country.js';
 
 /** Overlap at which a returned plate is the labelled one, as eval.ts and score_api.py count a detection. */
 const MATCH_IOU = 0.3;
@@ -38,10 +40,6 @@ interface Tally {
  */
 const SOURCE_COUNTRY: Record<string, string> = { us: 'us', ro: 'ro' };
 
-/** Whether a region code (`us-ca`, `us`, `ro`) is of `country`. */
-function ofCountry(code: string, country: string): boolean {
-  return code === country || code.startsWith(`${country}-`);
-}
 
 function argValue(argv: readonly string[], name: string): string | undefined {
   const at = argv.indexOf(name);
@@ -62,6 +60,7 @@ async function main(): Promise<void> {
   const mode = (argValue(args, '--mode') ?? 'regular') as Mode;
   const items = JSON.parse(readFileSync(join(dir, 'boxes.json'), 'utf8')) as Array<{ file: string; kind: string; boxes: number[][] }>;
   const engine = await createInlineEngine({ modelsDir: modelsDirArg(args) });
+  const catalog = loadRegionCatalog();
   const bySource = new Map<string, Tally>();
   const all: Tally = { photos: 0, plates: 0, found: 0, invented: 0, rightCountry: 0 };
   for (const item of items) {
@@ -81,7 +80,7 @@ async function main(): Promise<void> {
       if (best >= 0) {
         matched.add(best);
         found++;
-        if (country && ofCountry(plate.region.code, country)) rightCountry++;
+        if (country && regionFits(country, plate.region.code, catalog)) rightCountry++;
       }
     }
     const tally = bySource.get(item.kind) ?? { photos: 0, plates: 0, found: 0, invented: 0, rightCountry: 0 };
