@@ -32,8 +32,6 @@ export interface ModeSettings {
   beamWidth: number;
   /** OCR threshold when the request gives none. */
   thresholdO: number;
-  /** Calibrated dscore from which a plate is returned however it reads, when the request gives no threshold_o. */
-  surePlate: number;
   /** The zoom-in pass for small plates in frames the passes see shrunk (zoom.ts); absent = none. */
   zoom?: ZoomSettings;
 }
@@ -94,7 +92,7 @@ const DEFAULT_THRESHOLD_O = 0.25;
  * candidates, which is what a gate or a redaction needs of it. A threshold_o the caller sets is applied as
  * given: it is a request to drop reads below it.
  */
-const SURE_PLATE_DSCORE = 0.9;
+export const SURE_PLATE_DSCORE = 0.9;
 /**
  * Regular and fast modes also look at boxes down to this share of the detector's recommended threshold (its
  * best F1 on its own, where every box kept is a plate). Here the reader stands behind the detector: a box
@@ -162,7 +160,6 @@ export function modeSettings(
         confidentScore: base,
         beamWidth: DEFAULT_BEAM.beamWidth,
         thresholdO: DEFAULT_THRESHOLD_O,
-        surePlate: SURE_PLATE_DSCORE,
       };
     case 'redaction':
       return {
@@ -178,7 +175,6 @@ export function modeSettings(
         confidentScore: 0,
         beamWidth: DEFAULT_BEAM.beamWidth,
         thresholdO: 0,
-        surePlate: SURE_PLATE_DSCORE,
       };
     default:
       return {
@@ -189,7 +185,6 @@ export function modeSettings(
         confidentScore: base,
         beamWidth: DEFAULT_BEAM.beamWidth,
         thresholdO: DEFAULT_THRESHOLD_O,
-        surePlate: SURE_PLATE_DSCORE,
         zoom: REGULAR_ZOOM,
       };
   }

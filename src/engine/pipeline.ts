@@ -11,7 +11,7 @@ import { calibrateScore, rawScoreFor } from './calibration.js';
 import { DEFAULT_MAX_PIXELS, decodeImage } from './decode.js';
 import { capTentative, detectWithCloseUp, passSizes } from './detect.js';
 import { type LoadedModels, loadModels } from './onnx-session.js';
-import { modeSettings } from './mode.js';
+import { modeSettings, SURE_PLATE_DSCORE } from './mode.js';
 import { classifyPlateStyles } from './plate-style.js';
 import { readPlates } from './read.js';
 import { predictRegion } from './region-predict.js';
@@ -120,7 +120,7 @@ export async function recogniseWith(
     // threshold_o asks whether the plate was read well enough, so it is held against the best read left, not
     // the first after re-ranking: a hint that promotes a less probable candidate must not make the plate vanish.
     // (Order-free, so it can come before the re-ranking by looks, and only the plates kept are classified.)
-    const sure = options.thresholdO === undefined && d.dscore >= mode.surePlate;
+    const sure = options.thresholdO === undefined && d.dscore >= SURE_PLATE_DSCORE;
     const readWell = Math.max(...ranked.map((c) => c.score)) >= thresholdO;
     if (sure || readWell) wellRead.push({ det: d, ranked, unread: !readWell });
   });
