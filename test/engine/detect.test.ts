@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { halveRgb, type ResizeCache } from '../../src/engine/decode.js';
 import { capTentative, detectWithCloseUp, MAX_TENTATIVE } from '../../src/engine/detect.js';
 import { modeSettings } from '../../src/engine/mode.js';
 import { DEFAULT_NMS } from '../../src/engine/nms.js';
@@ -17,7 +18,32 @@ function image(width: number, height: number) {
   return { raw, toRaw: { scaleX: 1, scaleY: 1 }, width, height, resized: new Map() };
 }
 
+/** An image whose pixels vary at every position, so a resample and a 2x2 average of another one differ. */
+function noisyImage(width: number, height: number) {
+  const img = image(width, height);
+  for (let i = 0; i < img.raw.data.length; i++) img.raw.data[i] = (i * 7919 + (i >> 7) * 31) & 255;
+  return img;
+}
+
 describe('detectWithCloseUp', () => {
+  it('derives the native pass from the larger one for photos at least twice its size, and resamples smaller ones', async () => {
+    // A boolean, not toEqual: a failing diff of two 0.9 MB arrays would take vitest minutes to print.
+    const isHalved = (resized: ResizeCache) => {
+      const big = resized.get(1280);
+      const small = resized.get(640);
+      if (!big || !small) throw new Error('a pass is missing');
+      return Buffer.from(small.pixels).equals(Buffer.from(halveRgb(big.pixels, big.letterbox.innerWidth, big.letterbox.innerHeight)));
+    };
+    const phone = noisyImage(2560, 1920);
+    const runs = scriptedDetector([]);
+    await detectWithCloseUp(runs.session, phone, [640, 1280], undefined, DEFAULT_NMS, true);
+    expect(runs.runs).toEqual([640, 1280]);
+    expect(isHalved(phone.resized)).toBe(true);
+    const frame = noisyImage(1920, 1080);
+    await detectWithCloseUp(scriptedDetector([]).session, frame, [640, 1280], undefined, DEFAULT_NMS, true);
+    expect(isHalved(frame.resized)).toBe(false);
+  });
+
   it('runs the close-up pass only when the passes find nothing, and maps its box to the image', async () => {
     const { session, runs } = scriptedDetector([320]);
     const r = await detectWithCloseUp(session, image(1280, 640), [640, 1280], 320, DEFAULT_NMS, true);
