@@ -335,6 +335,23 @@ def load_synth_val(n, seed, bgs, glyphs, kinds, tag, emblems=False):
     return out
 
 
+def load_hosts(split="train"):
+    """(photo, plate box) pairs of the plate detector's photos (us-plates-yolo, vehicle-plate-yolo,
+    ro-dashcam-voc) in its `split`, plates at least 24 px wide: the vehicles `--host-p` draws plates on
+    (platesynth.host_canvas) and the plate-style model pastes its crops into. Training uses its training split,
+    so the detector's validation photos stay unseen. Loaded by path: detector/ has a train.py of its own."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("detector_data", os.path.join(REPO, "models/train/detector/data.py"))
+    data = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, os.path.join(REPO, "models/train/detector"))
+    spec.loader.exec_module(data)
+    hosts = [(r["img"], np.asarray(b, np.float32)) for r in data.load_records()
+             if r["kind"] in ("us", "ro", "veh") and (r["split"] == "val") == (split == "val")
+             for b in r["boxes"] if b[2] - b[0] >= 24]
+    print(f"hosts: {len(hosts)} plates on {split} photos", flush=True)
+    return hosts
+
+
 def validation_backgrounds():
     """The photo backgrounds every validation crop is placed on: a fixed draw of 60 (training draws its own 200)."""
     return ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=60, seed=99)
@@ -425,6 +442,8 @@ def main():
                     help="smallest shrink of those, as a share of the crop width (0.2: plates ~35 px wide in a photo)")
     ap.add_argument("--frame-p", type=float, default=0.0, help="share of US samples given a dealer frame")
     ap.add_argument("--loose-p", type=float, default=0.0, help="share of samples boxed 1.2-2x too wide")
+    ap.add_argument("--host-p", type=float, default=0.0,
+                    help="share of samples drawn on a real vehicle around its (masked) plate instead of a background")
     ap.add_argument("--us-weight", type=float, default=0.25, help="share of real US crops in a batch (at synth-frac 0.5)")
     ap.add_argument("--emblems", nargs="?", const="all", default=False, choices=ps.EMBLEM_MODES,
                     help="synthetic plates with emblems (platesynth.EMBLEM_MODES; bare: all) and select on "
@@ -477,6 +496,7 @@ def main():
     t0 = time.time()
     bgs = ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=200, seed=0)
     glyphs = ps.load_glyphs(os.path.join(DATA, "plate-chars"))
+    hosts = load_hosts() if args.host_p else None
     real = load_real(apply_fixes=not args.no_label_fixes)
     print({k: len(v) for k, v in real.items()}, f"({time.time() - t0:.0f}s)", flush=True)
     pool = load_synth_pool(args.synth_pool, args.seed, bgs, glyphs, two_row_boost=args.two_row_boost,
@@ -530,7 +550,8 @@ def main():
                 items, _, photo, framable = sources[s]
                 it = items[rng.randint(len(items))]
                 plate = ps.add_frame(it[0], rng) if args.frame_p and framable(it) and rng.rand() < args.frame_p else it[0]
-                xs.append(ps.compose(plate, rng, bgs, geo=1.0, photo=photo, loose=args.loose_p))
+                xs.append(ps.compose(plate, rng, bgs, geo=1.0, photo=photo, loose=args.loose_p, hosts=hosts,
+                                     host_p=args.host_p))
                 labs.append(it[1])
             x = torch.from_numpy(np.stack(xs)).float().div_(255).unsqueeze(1).to(device)
             tg = torch.tensor([c for l in labs for c in encode(l)], dtype=torch.long)

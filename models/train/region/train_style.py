@@ -130,15 +130,6 @@ def synth_pool(n, seed, bgs_grey, glyphs):
     return pool
 
 
-def load_hosts(split):
-    """(photo, plate box) pairs to paste plates into: every labelled plate of the detector's photos."""
-    out = []
-    for rec in plate_data.load_records():
-        if rec["kind"] in ("us", "ro", "veh") and (rec["split"] == "val") == (split == "val"):
-            out += [(rec["img"], np.asarray(b, np.float32)) for b in rec["boxes"] if b[2] - b[0] >= 24]
-    return out
-
-
 def paste_into_host(plate, host, rng):
     """`plate` over the host photo's plate: scaled to cover the host's box (its own aspect kept, so no
     remnant of the host plate shows), centred on it. Returns the new photo and the pasted plate's box."""
@@ -247,12 +238,12 @@ def main():
     rng = np.random.RandomState(args.seed)
     t0 = time.time()
     real = load_real()
-    hosts = load_hosts("train")
+    hosts = reader_train.load_hosts("train")
     synth = synth_pool(args.synth, args.seed, ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=60),
                        ps.load_glyphs(os.path.join(DATA, "plate-chars")))
     train = [s for s in real if s[3] == "train"] + synth
     val = [s for s in real if s[3] == "val"]
-    val += in_hosts(val, load_hosts("val"))
+    val += in_hosts(val, reader_train.load_hosts("val"))
     by_style = [[s for s in train if s[2] == k] for k in range(len(STYLES))]
     print({STYLES[k]: len(v) for k, v in enumerate(by_style)}, "val", len(val), f"data {time.time() - t0:.0f}s", flush=True)
     net = StyleNet()

@@ -813,9 +813,35 @@ def add_frame(plate, rng):
     return np.clip(canvas[:, :, 0], 0, 255).astype(np.uint8)
 
 
-def compose(plate, rng, bgs=None, geo=1.0, photo=1.0, loose=0.0):
+def host_canvas(rng, host, rect):
+    """The reader-input canvas (grey float [64,192]) cut from a real vehicle photo around its plate: `host` is
+    (RGB photo, plate box), and the host's plate lands inside `rect` (x0, y0, x1, y1 in canvas pixels: where
+    the new plate will be drawn), aspect kept, so the bumper, recess, frame and lights around it are a real
+    car's. The host's own plate is masked (blurred flat, characters gone) before the new one covers it: a
+    rotated plate does not cover its whole box, and no unlabelled character may show beside the label's."""
+    img, (hx0, hy0, hx1, hy1) = host
+    rx0, ry0, rx1, ry1 = rect
+    s = min((rx1 - rx0) / max(1.0, hx1 - hx0), (ry1 - ry0) / max(1.0, hy1 - hy0)) * rng.uniform(0.85, 1.0)
+    ox = (rx0 + rx1) / 2 - s * (hx0 + hx1) / 2
+    oy = (ry0 + ry1) / 2 - s * (hy0 + hy1) / 2
+    m = np.float32([[s, 0, ox], [0, s, oy]])
+    rgb = cv2.warpAffine(img, m, (OUT_W, OUT_H), flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REFLECT)
+    c = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    bx0, by0 = int(math.floor(s * hx0 + ox)), int(math.floor(s * hy0 + oy))
+    bx1, by1 = int(math.ceil(s * hx1 + ox)), int(math.ceil(s * hy1 + oy))
+    bx0, by0, bx1, by1 = max(0, bx0 - 1), max(0, by0 - 1), min(OUT_W, bx1 + 1), min(OUT_H, by1 + 1)
+    if bx1 > bx0 and by1 > by0:
+        blurred = cv2.GaussianBlur(c, (0, 0), max(2.0, 0.5 * (by1 - by0)))
+        c[by0:by1, bx0:bx1] = blurred[by0:by1, bx0:bx1]
+    return c
+
+
+def compose(plate, rng, bgs=None, geo=1.0, photo=1.0, loose=0.0, hosts=None, host_p=0.0):
     """plate: grey uint8 [h,w] (the plate itself). Returns uint8 [64,192] reader input.
     `loose`: probability that the box is LOOSE_WIDTH times too wide (and its square root too tall).
+    `hosts`, `host_p`: with probability `host_p` the plate sits on a real vehicle from `hosts` (host_canvas)
+    instead of a background patch.
 
     The plate is warped (rotation, perspective, shear), its axis-aligned box is the 'detector box', which is
     expanded by CROP_MARGIN (+jitter) per side and stretched to 192x64.
@@ -860,7 +886,11 @@ def compose(plate, rng, bgs=None, geo=1.0, photo=1.0, loose=0.0):
         M = M @ S
     else:
         pl = plate
-    canvas = _bg_canvas(rng, bgs)
+    # drawn only when asked for, like `loose`
+    if hosts and host_p and rng.rand() < host_p:
+        canvas = host_canvas(rng, hosts[rng.randint(len(hosts))], (dst[:, 0].min(), dst[:, 1].min(), dst[:, 0].max(), dst[:, 1].max()))
+    else:
+        canvas = _bg_canvas(rng, bgs)
     warped = cv2.warpPerspective(pl.astype(np.float32), M, (OUT_W, OUT_H), flags=cv2.INTER_LINEAR,
                                  borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     mask = cv2.warpPerspective(np.ones(pl.shape[:2], np.float32), M, (OUT_W, OUT_H), flags=cv2.INTER_LINEAR,
