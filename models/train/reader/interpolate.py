@@ -27,9 +27,9 @@ import torch  # noqa: E402
 
 class OutputEnsemble(torch.nn.Module):
     """Weighted mean of the members' per-frame probabilities, as log-probabilities (equal weights unless
-    `weights` says otherwise). Members of one architecture put a character on the same few frames (the column of
-    the crop it stands in), so averaging probabilities frame by frame holds for independently trained members
-    too: where one peaks a frame before the other, the mean keeps the character on both frames."""
+    `weights` says otherwise). Members fine-tuned from one another keep the same CTC alignment (the same frames
+    carry the same characters), so averaging frame by frame is averaging like with like; an independently
+    trained member of the same architecture need not (stop 22: such an ensemble read worse end to end)."""
 
     def __init__(self, *members, weights=None):
         super().__init__()
