@@ -45,6 +45,7 @@ import platesynth as ps  # noqa: E402
 from manifest import file_sha256, update_manifest_entry  # noqa: E402
 import datapaths  # noqa: E402
 from torch_compat import onnx_export, read_checkpoint  # noqa: E402
+from qat import add_fake_quant  # noqa: E402
 
 ALPHABET = ps.ALPHABET
 DATA = datapaths.DATASETS  # ../shared/datasets, or a training pack (datapaths.py)
@@ -452,6 +453,8 @@ def main():
                     help="widen the --init-onnx model to these sizes first, outputs unchanged (Net2Net, zero-init)")
     ap.add_argument("--export-only", default="", help="export this checkpoint (.pt) and exit")
     ap.add_argument("--no-manifest", action="store_true")
+    ap.add_argument("--qat", default="", metavar="RANGES.json",
+                    help="quantization-aware fine-tune (qat.py) at these calibrated activation ranges")
     ap.add_argument("--ckpt-dir", default=CACHE, help="where best.pt, last.pt and summary.json go: one per run "
                     "when runs go side by side")
     ap.add_argument("--no-label-fixes", action="store_true",
@@ -492,6 +495,7 @@ def main():
         model.load_state_dict(read_checkpoint(args.init)["model"])
         print("warm start from", args.init)
     print("params", sum(p.numel() for p in model.parameters()))
+    remove_fake_quant = add_fake_quant(model, args.qat) if args.qat else (lambda: None)
 
     t0 = time.time()
     bgs = ps.load_backgrounds(os.path.join(DATA, "backgrounds/images"), n=200, seed=0)
@@ -581,6 +585,7 @@ def main():
     model.load_state_dict(read_checkpoint(ckpt_best)["model"])
     model = model.cpu()
     accs, score = validate(model, "cpu")
+    remove_fake_quant()  # the float weights are exported; quantize.py quantizes them
     print(f"best epoch {best_ep}: {fmt(accs)} | mean {score:.3f}")
     us_x, us_y = sets["US"]
     for p, l in zip(evaluate(model, us_x, us_y, "cpu")[1], us_y):
