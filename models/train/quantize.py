@@ -6,7 +6,7 @@ alone, the way onnxruntime.quantization does for CNNs: weights int8 per output c
 input scale x weight scale, activations uint8 per tensor (asymmetric) from ranges measured on calibration images
 (scripts/calibrate-quantization.ts), a ReLU folded into the quantization of its producer's output (a zero point at 0
 clips negatives, so onnxruntime drops the node). onnxruntime fuses DequantizeLinear -> Conv -> QuantizeLinear into
-QLinearConv when the session loads the graph; nodes left out (`--keep-float`, the output heads) run in float on
+QLinearConv when the session loads the graph; nodes left out (`--keep-float`, e.g. the detector's output heads) run in float on
 the dequantized tensors.
 
 Two steps:
@@ -122,6 +122,9 @@ def quantize(src, ranges_path, dst, keep_float, weight_bits=8):
     missing = [t for t in act if t not in ranges]
     if missing:
         sys.exit(f'no calibration range for {len(missing)} tensors, e.g. {missing[:3]}')
+    outputs = [t for t in act if t in {o.name for o in graph.output}]
+    if outputs:
+        sys.exit(f'{outputs[0]} is a graph output; quantize only inner tensors')
 
     new_inits, new_nodes = [], []
     params = {}
@@ -148,9 +151,6 @@ def quantize(src, ranges_path, dst, keep_float, weight_bits=8):
             for k, i in enumerate(c.input):
                 if i == t:
                     c.input[k] = dq
-        for o in graph.output:
-            if o.name == t:
-                sys.exit(f'{t} is a graph output; quantize only inner tensors')
 
     convs = [n for n in quantizable_nodes(graph, keep_float) if n.op_type == 'Conv']
     for n in convs:
@@ -192,7 +192,7 @@ def quantize(src, ranges_path, dst, keep_float, weight_bits=8):
     graph.ClearField('node')
     weight_dq = [q for q in new_nodes if q.input[0] not in act and not q.input[0].endswith('_q')]
     graph.node.extend(weight_dq)
-    pending = {t for t in act}
+    pending = set(act)
 
     def emit_for(tensor):
         for qn in by_tensor.get(tensor, []):
@@ -225,7 +225,7 @@ def main():
     q.add_argument('dst')
     for s in (p, q):
         s.add_argument('--keep-float', action='append', default=None,
-                       help='regex on node names left in float (default: the output heads and post-processing)')
+                       help="regex on node names left in float (default: the plate detector's output heads and box decoding)")
     # x86 CPUs without VNNI multiply u8 x s8 pairs into int16 (vpmaddubsw), which saturates for 8-bit weights
     # (2 x 255 x 127 > 32767); 7-bit weights cannot (onnxruntime's reduce_range). On this VNNI host 8-bit weights
     # read the reader's validation crops exactly as float does, 7-bit ones lose one of 209 BR crops.

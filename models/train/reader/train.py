@@ -495,6 +495,8 @@ def main():
         model.load_state_dict(read_checkpoint(args.init)["model"])
         print("warm start from", args.init)
     print("params", sum(p.numel() for p in model.parameters()))
+    # Fake-quantizes the convs as the int8 export will see them: BatchNorm must already be folded into them.
+    assert not args.qat or args.init_onnx, "--qat fine-tunes an exported model (--init-onnx)"
     remove_fake_quant = add_fake_quant(model, args.qat) if args.qat else (lambda: None)
 
     t0 = time.time()
@@ -585,12 +587,12 @@ def main():
     model.load_state_dict(read_checkpoint(ckpt_best)["model"])
     model = model.cpu()
     accs, score = validate(model, "cpu")
-    remove_fake_quant()  # the float weights are exported; quantize.py quantizes them
     print(f"best epoch {best_ep}: {fmt(accs)} | mean {score:.3f}")
     us_x, us_y = sets["US"]
     for p, l in zip(evaluate(model, us_x, us_y, "cpu")[1], us_y):
         if p != l:
             print("  US miss:", l, "->", p)
+    remove_fake_quant()  # the float weights are exported; quantize.py quantizes them
     sha = export_onnx(model, args.out)
     if not args.no_manifest:
         update_manifest(args.out, sha)
