@@ -126,7 +126,8 @@ def quantize(src, ranges_path, dst, keep_float, weight_bits=8):
     if outputs:
         sys.exit(f'{outputs[0]} is a graph output; quantize only inner tensors')
 
-    new_inits, new_nodes = [], []
+    new_inits, weight_dqs = [], []
+    qdq = {}  # activation -> its QuantizeLinear, DequantizeLinear pair
     params = {}
     prod = producers(graph)
     for t in act:
@@ -145,8 +146,8 @@ def quantize(src, ranges_path, dst, keep_float, weight_bits=8):
         new_inits += [numpy_helper.from_array(np.array(scale, np.float32), s_name),
                       numpy_helper.from_array(np.array(zero, np.uint8), z_name)]
         q, dq = f'{t}_q', f'{t}_dq'
-        new_nodes.append(helper.make_node('QuantizeLinear', [t, s_name, z_name], [q], name=f'{t}_Q'))
-        new_nodes.append(helper.make_node('DequantizeLinear', [q, s_name, z_name], [dq], name=f'{t}_DQ'))
+        qdq[t] = [helper.make_node('QuantizeLinear', [t, s_name, z_name], [q], name=f'{t}_Q'),
+                  helper.make_node('DequantizeLinear', [q, s_name, z_name], [dq], name=f'{t}_DQ')]
         for c in cons.get(t, []):
             for k, i in enumerate(c.input):
                 if i == t:
@@ -164,7 +165,7 @@ def quantize(src, ranges_path, dst, keep_float, weight_bits=8):
         new_inits += [numpy_helper.from_array(wq, f'{base}_qw'),
                       numpy_helper.from_array(w_scale.astype(np.float32), f'{base}_qw_scale'),
                       numpy_helper.from_array(np.zeros(w.shape[0], np.int8), f'{base}_qw_zero')]
-        new_nodes.append(helper.make_node('DequantizeLinear', [f'{base}_qw', f'{base}_qw_scale', f'{base}_qw_zero'],
+        weight_dqs.append(helper.make_node('DequantizeLinear', [f'{base}_qw', f'{base}_qw_scale', f'{base}_qw_zero'],
                                           [f'{base}_w_dq'], name=f'{base}_W_DQ', axis=0))
         n.input[1] = f'{base}_w_dq'
         if len(n.input) > 2 and n.input[2]:
@@ -175,7 +176,7 @@ def quantize(src, ranges_path, dst, keep_float, weight_bits=8):
             new_inits += [numpy_helper.from_array(bq, f'{bb}_qb'),
                           numpy_helper.from_array(b_scale, f'{bb}_qb_scale'),
                           numpy_helper.from_array(np.zeros(w.shape[0], np.int32), f'{bb}_qb_zero')]
-            new_nodes.append(helper.make_node('DequantizeLinear', [f'{bb}_qb', f'{bb}_qb_scale', f'{bb}_qb_zero'],
+            weight_dqs.append(helper.make_node('DequantizeLinear', [f'{bb}_qb', f'{bb}_qb_scale', f'{bb}_qb_zero'],
                                               [f'{bb}_b_dq'], name=f'{bb}_B_DQ', axis=0))
             n.input[2] = f'{bb}_b_dq'
 
@@ -184,30 +185,18 @@ def quantize(src, ranges_path, dst, keep_float, weight_bits=8):
         if t.name not in used:
             graph.initializer.remove(t)
     graph.initializer.extend(new_inits)
-    # Q/DQ go right after the node that makes their tensor, weight DQs first: a valid topological order.
+    # Weight DQs first, then each Q/DQ pair right after the node that makes its tensor (a graph input's pair
+    # before every node): a valid topological order.
     order = list(graph.node)
-    by_tensor = {}
-    for qn in new_nodes:
-        by_tensor.setdefault(qn.input[0], []).append(qn)
     graph.ClearField('node')
-    weight_dq = [q for q in new_nodes if q.input[0] not in act and not q.input[0].endswith('_q')]
-    graph.node.extend(weight_dq)
-    pending = set(act)
-
-    def emit_for(tensor):
-        for qn in by_tensor.get(tensor, []):
-            graph.node.append(qn)
-            emit_for(qn.output[0])
-
+    graph.node.extend(weight_dqs)
     for t in act:
-        if t not in prod:  # a graph input feeds the first quantized node
-            emit_for(t)
-            pending.discard(t)
+        if t not in prod:
+            graph.node.extend(qdq[t])
     for n in order:
         graph.node.append(n)
         for o in n.output:
-            if o in pending:
-                emit_for(o)
+            graph.node.extend(qdq.get(o, []))
     onnx.checker.check_model(model)
     onnx.save(model, dst)
     print(f'{dst}: {len(convs)} convs int8, {len(act)} activations uint8, {len(folded)} ReLUs folded')

@@ -35,10 +35,10 @@ export interface PooledEngine extends Engine {
  * ~10 MB of pixel buffers through it, and from V8's default start size that set off a full GC every one or two
  * calls (in-process --trace-gc at 1920x1080: 55 in 90 calls; 12-15 from 64 MB). One pool worker, 30 dev photos
  * x 4, runs alternated: CPU per call 1920x1080 131 / 131 / 124 -> 118 / 110 / 102 ms, 1280x720 78 / 70 -> 72 / 67,
- * 800x600 46 / 46 -> 44 / 49 (no change); `npm run bench` peak RSS 904-944 MB either way. Larger start sizes
+ * 800x600 46 / 46 -> 44 / 49 (no change); `npm run bench` peak RSS 874-944 MB either way. Larger start sizes
  * collect less often still, but let garbage pile up further: resident memory has to stay under 1 GB.
  */
-export const WORKER_INITIAL_HEAP_MB = 64;
+const WORKER_INITIAL_HEAP_MB = 64;
 
 /** Running from TypeScript sources (tsx, vitest): workers need tsx's loader to import a .ts entry. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
