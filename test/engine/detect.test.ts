@@ -26,22 +26,25 @@ function noisyImage(width: number, height: number) {
 }
 
 describe('detectWithCloseUp', () => {
-  it('derives the native pass from the larger one for photos at least twice its size, and resamples smaller ones', async () => {
+  it('derives the native pass from the larger one when that is twice its size, and resamples otherwise', async () => {
     // A boolean, not toEqual: a failing diff of two 0.9 MB arrays would take vitest minutes to print.
-    const isHalved = (resized: ResizeCache) => {
-      const big = resized.get(1280);
+    const isHalved = (resized: ResizeCache, largest: number) => {
+      const big = resized.get(largest);
       const small = resized.get(640);
       if (!big || !small) throw new Error('a pass is missing');
       return Buffer.from(small.pixels).equals(Buffer.from(halveRgb(big.pixels, big.letterbox.innerWidth, big.letterbox.innerHeight)));
     };
-    const phone = noisyImage(2560, 1920);
-    const runs = scriptedDetector([]);
-    await detectWithCloseUp(runs.session, phone, [640, 1280], undefined, DEFAULT_NMS, true);
-    expect(runs.runs).toEqual([640, 1280]);
-    expect(isHalved(phone.resized)).toBe(true);
-    const frame = noisyImage(1920, 1080);
-    await detectWithCloseUp(scriptedDetector([]).session, frame, [640, 1280], undefined, DEFAULT_NMS, true);
-    expect(isHalved(frame.resized)).toBe(false);
+    for (const [width, height] of [[2560, 1920], [1920, 1080], [1280, 720]] as const) {
+      const img = noisyImage(width, height);
+      const runs = scriptedDetector([]);
+      await detectWithCloseUp(runs.session, img, [640, 1280], undefined, DEFAULT_NMS, true);
+      expect(runs.runs).toEqual([640, 1280]);
+      expect(isHalved(img.resized, 1280)).toBe(true);
+    }
+    // 800x600: the larger pass is capped at the image's 800, so the 640 pass is resampled from the image.
+    const small = noisyImage(800, 600);
+    await detectWithCloseUp(scriptedDetector([]).session, small, [640, 800], undefined, DEFAULT_NMS, true);
+    expect(isHalved(small.resized, 800)).toBe(false);
   });
 
   it('runs the close-up pass only when the passes find nothing, and maps its box to the image', async () => {
