@@ -38,6 +38,15 @@ describe('zoomWindow', () => {
     expect(Array.from(bottomRight.pixels.subarray(0, 3))).toEqual([38, 30, 7]);
     expect(Array.from(bottomRight.pixels.subarray(last, last + 3))).toEqual([49, 39, 7]);
   });
+
+  it('repeats a grey image\'s one channel as R, G and B, sampled as the colour frame would be', () => {
+    const rgb = gradient(80, 60);
+    // The grey frame holds the colour frame's first channel (x); its window must equal that channel, three times.
+    const grey = { data: rgb.data.filter((_, i) => i % 3 === 0), width: 80, height: 60, channels: 1 };
+    const c = zoomWindow(rgb, box(30, 20, 41, 26), 64, 32);
+    const g = zoomWindow(grey, box(30, 20, 41, 26), 64, 32);
+    for (let i = 0; i < 64 * 64; i++) expect([g.pixels[3 * i], g.pixels[3 * i + 1], g.pixels[3 * i + 2]]).toEqual([c.pixels[3 * i], c.pixels[3 * i], c.pixels[3 * i]]);
+  });
 });
 
 describe('zoomSuspects', () => {
