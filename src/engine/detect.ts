@@ -65,9 +65,10 @@ export async function detectBoxes(
  * whole image: libvips takes ~21 ms to bring a 12 MP phone photo down to 640, ~3.7 ms a 1920x1080 frame, ~2.5 ms
  * a 1280x720 one (which the 1280 pass reads as it is), and halving takes ~1.3 ms. Stop 24, against one resample
  * per pass: 1920x1080 CPU per call 99.9 / 96.3 -> 90.7 / 94.3 ms, 1280x720 62.4 / 67.4 -> 62.9 / 64.5 (one pool
- * worker, alternated runs); the end-to-end validation photos (572, 1280x720) read exactly as before, photo for
- * photo, and the 1080p mosaics of the detector's held-out photos find the same 124 of 272 plates (7 false
- * against 6). A frame whose largest pass is capped below twice the native one (800x600: 640 + 800) resamples
+ * worker, alternated runs); the end-to-end validation photos (572, 1280x720) and the same crops as 80-200 px
+ * plates in 1920x1080 frames (`export_e2e_val.py --frame 1920x1080 --plate-px 80,200 --per-crop 1`, 286) read
+ * exactly as before, photo for photo (one more false plate in the 286), and the 1080p mosaics of the detector's
+ * held-out photos find the same 124 of 272 plates (7 false against 6). A frame whose largest pass is capped below twice the native one (800x600: 640 + 800) resamples
  * for each pass.
  */
 async function resizeLargestFirst(img: DetectInput, sizes: readonly number[], tight: boolean): Promise<void> {
