@@ -2,7 +2,7 @@
  * Accuracy of the engine on openalpr-format folders, scored like /work/shared/tools/score_api.py (same
  * metrics, same normalisation) but in-process, without the HTTP layer.
  *
- *   npm run eval -- DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--threshold-d D] [--threshold-o O] [--deskew] [--square] [--out results.tsv] [--models DIR]
+ *   npm run eval -- DIR [DIR...] [--regions] [--mode regular|fast|redaction] [--threshold-d D] [--threshold-o O] [--no-deskew] [--square] [--out results.tsv] [--models DIR]
  *
  * DIR holds COUNTRY/ folders (us, eu, br) of IMAGE + IMAGE-STEM.txt (`filename x y w h PLATE`, tab-separated),
  * or is itself such a folder. With --regions the country is sent as a hint (us, br; eu none), as score_api does.
@@ -20,6 +20,7 @@ import { containment, MIN_CONTAINMENT } from '../src/engine/associate.js';
 import { iou } from '../src/engine/box-map.js';
 import { createInlineEngine } from '../src/engine/engine-pool.js';
 import { DEFAULT_MODELS_DIR } from '../src/engine/onnx-session.js';
+import { DEFAULT_PIPELINE_CONFIG } from '../src/engine/pipeline.js';
 import { type Box, DEFAULT_RECOGNISE_OPTIONS, type EngineResult, type Mode } from '../src/engine/types.js';
 import { loadRegionCatalog } from '../src/engine/regions.js';
 import { plateText } from './datasets.js';
@@ -35,7 +36,7 @@ const norm = (s: string): string => plateText(s).replace(/O/g, '0');
 function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: boolean; tight: boolean; mode: Mode; out?: string; models: string; thresholdD?: number; thresholdO?: number } {
   const dirs: string[] = [];
   let regions = false;
-  let deskew = false;
+  let deskew = DEFAULT_PIPELINE_CONFIG.deskew;
   let tight = true;
   let mode: Mode = 'regular';
   let out: string | undefined;
@@ -45,7 +46,7 @@ function parseArgs(argv: string[]): { dirs: string[]; regions: boolean; deskew: 
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--regions') regions = true;
-    else if (a === '--deskew') deskew = true;
+    else if (a === '--no-deskew') deskew = false;
     else if (a === '--square') tight = false;
     else if (a === '--mode') mode = (argv[++i] ?? 'regular') as Mode;
     else if (a === '--out') out = argv[++i];

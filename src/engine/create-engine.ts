@@ -15,6 +15,7 @@ export async function createEngine(config: Config, waitUntilLoaded = true): Prom
     niceness: config.engine.niceness,
     intraOpThreads: config.engine.threads,
     upsampleSecondPass: config.engine.upsample,
+    deskew: config.engine.deskew,
     maxPixels: config.upload.maxPixels,
     maxQueue: config.queue.maxPending,
   });

@@ -185,7 +185,7 @@ export function cropToReaderTensor(
     Math.ceil(clampY(cy + ey + 1.5)),
   );
   if (angle === 0) {
-    // Level crops (the default: deskew is off) sample a separable grid: each column's and row's taps are found once.
+    // Level crops (a plate deskew finds level, or deskew off) sample a separable grid: each column's and row's taps are found once.
     const cols = axisTaps(cx, bw, stepX, opts.width, nx, plane.x0, maxX, 1);
     const rows = axisTaps(cy, bh, stepY, opts.height, ny, plane.y0, maxY, plane.width);
     const luma = plane.data;

@@ -87,8 +87,8 @@ export async function readCrops(
 }
 
 /**
- * Read every detection: the detector's box, and where that read is unsure the other `views` too (views.ts;
- * `views[0]` is the box itself). Where the characters fill too little of the detector's crop (refine.ts),
+ * Read every detection: the detector's box (levelled by deskew, and then level too, the surer read kept), and
+ * where that read is unsure the other `views` too (views.ts; `views[0]` is the box itself). Where the characters fill too little of the detector's crop (refine.ts),
  * read a re-crop around them the same way and keep the more confident of the two reads. A box flagged in
  * `tentative` whose first read fails TENTATIVE_READ gets no candidates and goes no further.
  */
@@ -120,8 +120,23 @@ export async function readPlates(
       return path.plate.length === 0 || path.score < TENTATIVE_READ;
     });
     const candidates = frames.map((f, i) => (dropped[i] ? [] : decode(f, r.classes)));
-    const unsure = candidates.flatMap((c, i) => (!dropped[i] && (c[0]?.score ?? 0) < SURE_READ ? [i] : []));
     let ms = r.ms;
+    // A plate deskew turned is read level too, and the surer read kept: a wrong tilt estimate (a close-up plate
+    // wider than the patch deskew scores, a frame's edge taken for text) must not cost a plate read well level.
+    const turned = crops.flatMap((c, i) => (c.angle !== 0 && !dropped[i] ? [i] : []));
+    if (turned.length > 0) {
+      const level = await readCrops(models, turned.map((i) => ({ box: (crops[i] as PlateCrop).box, angle: 0 })), raw);
+      ms += level.ms;
+      turned.forEach((i, k) => {
+        const f = level.frames[k]?.[0] as Float32Array;
+        const levelRead = decode(f, level.classes);
+        if ((levelRead[0]?.score ?? 0) <= (candidates[i]?.[0]?.score ?? 0)) return;
+        candidates[i] = levelRead;
+        frames[i] = f;
+        crops[i] = { box: (crops[i] as PlateCrop).box, angle: 0 };
+      });
+    }
+    const unsure = candidates.flatMap((c, i) => (!dropped[i] && (c[0]?.score ?? 0) < SURE_READ ? [i] : []));
     if (views.length > 1 && unsure.length > 0) {
       const more = await readCrops(models, unsure.map((i) => crops[i] as PlateCrop), raw, views.slice(1));
       ms += more.ms;

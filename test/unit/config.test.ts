@@ -13,7 +13,8 @@ describe('loadConfig', () => {
     expect(c.db).toEqual({ url: undefined, dataDir: './data' });
     expect(c.redis.url).toBeUndefined();
     expect(c.auth.adminToken).toBeUndefined();
-    expect(c.engine).toEqual({ workers: 2, threads: 1, niceness: 10, upsample: false, modelsDir: undefined });
+    expect(c.engine).toEqual({ workers: 2, threads: 1, niceness: 10, upsample: false, deskew: true, modelsDir: undefined });
+    expect(loadConfig({ ENGINE_DESKEW: 'false' }).engine.deskew).toBe(false);
     expect(loadConfig({ ENGINE_UPSAMPLE: 'true' }).engine.upsample).toBe(true);
     expect(loadConfig({ ENGINE_NICE: '0' }).engine.niceness).toBe(0);
     expect(loadConfig({ ENGINE_NICE: '40' }).engine.niceness).toBe(19); // Linux's largest

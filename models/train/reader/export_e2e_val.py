@@ -9,9 +9,10 @@ gets mild blur and JPEG at a camera's quality. The box written is the plate's ax
 
     /usr/bin/python3 models/train/reader/export_e2e_val.py OUT_DIR [--per-crop 2] [--frame 1280x720] [--plate-px 55,140]
 
-`--frame` and `--plate-px` make other sets from the same crops: the defaults are the validation set engine
+`--frame`, `--plate-px` and `--roll` make other sets from the same crops: the defaults are the validation set engine
 choices are made on; `--frame 800x600 --plate-px 120,320` gives near plates in a small frame, the case where the
-detector's second pass adds little to its first (detect.ts passSizes).
+detector's second pass adds little to its first (detect.ts passSizes); `--roll 8,20` tilts every plate by 8-20 degrees, the
+case the engine's deskew (deskew.ts) is for.
 `--hosts` pastes each crop over the plate of a real car instead (the plate detector's validation photos, at their own
 size, the car's plate blurred flat first): plates with a car around them, the context the dev photos have.
 """
@@ -31,8 +32,10 @@ FRAME_W, FRAME_H = 1280, 720
 PLATE_PX = (55, 140)
 
 
-def paste(frame, plate, rng, plate_px=PLATE_PX, at=None):
-    """`plate` into `frame` at a random place and width (`plate_px`), or centred at `at` = (cx, cy, width)."""
+def paste(frame, plate, rng, plate_px=PLATE_PX, at=None, roll=None):
+    """`plate` into `frame` at a random place and width (`plate_px`), or centred at `at` = (cx, cy, width).
+    The plate is rolled by a small random angle (normal, 3 degrees), or with `roll` = (MIN, MAX) by an angle of
+    MIN to MAX degrees either way."""
     frame_h, frame_w = frame.shape[:2]
     ph, pw = plate.shape[:2]
     if at is None:
@@ -45,7 +48,7 @@ def paste(frame, plate, rng, plate_px=PLATE_PX, at=None):
         h = w * ph / pw
     base = np.float32([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
     base += rng.normal(0, 0.025, (4, 2)).astype(np.float32) * np.float32([w, h])
-    a = math.radians(rng.normal(0, 3))
+    a = math.radians(rng.normal(0, 3) if roll is None else rng.choice([-1, 1]) * rng.uniform(*roll))
     rot = np.float32([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
     dst = base @ rot.T + np.float32([cx, cy])
     src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
@@ -90,11 +93,14 @@ def main():
     ap.add_argument("--seed", type=int, default=50_000)
     ap.add_argument("--frame", default=f"{FRAME_W}x{FRAME_H}", help="frame size WxH")
     ap.add_argument("--plate-px", default=f"{PLATE_PX[0]},{PLATE_PX[1]}", help="plate width range MIN,MAX (log-uniform)")
+    ap.add_argument("--roll", default="", metavar="MIN,MAX",
+                    help="roll every plate by MIN to MAX degrees, either way (tilted plates), instead of about 3")
     ap.add_argument("--hosts", action="store_true",
                     help="paste each crop over a real plate of the plate detector's validation photos instead (on_host)")
     args = ap.parse_args()
     frame_w, frame_h = (int(v) for v in args.frame.lower().split("x"))
     plate_px = tuple(float(v) for v in args.plate_px.split(","))
+    roll = tuple(float(v) for v in args.roll.split(",")) if args.roll else None
     real = train.load_real()
     bgs = sorted(glob.glob(os.path.join(train.DATA, "backgrounds/images/*.jpg")))
     hosts = train.load_hosts("val") if args.hosts else None
@@ -110,7 +116,7 @@ def main():
                 else:
                     bg = cv2.imread(bgs[rng.randint(len(bgs))], cv2.IMREAD_COLOR)
                     frame = cv2.resize(bg, (frame_w, frame_h), interpolation=cv2.INTER_LINEAR)
-                    img, (x, y, w, h) = paste(frame, plate, rng, plate_px)
+                    img, (x, y, w, h) = paste(frame, plate, rng, plate_px, roll=roll)
                 img, quality = camera(img, rng)
                 stem = f"{country}-{i:03d}-{k}"
                 cv2.imwrite(os.path.join(args.out, country, stem + ".jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, quality])
