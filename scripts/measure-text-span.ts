@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       const file = row.split(',')[0] ?? '';
       const decoded = await decodeImage(readFileSync(join(DATASETS, set, 'images', file)), { maxPixels: DEFAULT_MAX_PIXELS, maxSide: Number.POSITIVE_INFINITY });
       const whole = { xmin: 0, ymin: 0, xmax: decoded.width, ymax: decoded.height };
-      const read = await readCrops(models, plateCrops(models, [whole], decoded.raw, decoded.toRaw, false), decoded.raw);
+      const read = await readCrops(models, plateCrops([whole], decoded.toRaw), decoded.raw);
       const text = textColumns(read.frames[0]?.[0] ?? new Float32Array(), read.classes, READER_LANES);
       if (text) mine.push(text.last - text.first);
     }
