@@ -68,8 +68,8 @@ export async function detectBoxes(
  * worker, alternated runs); the end-to-end validation photos (572, 1280x720) and the same crops as 80-200 px
  * plates in 1920x1080 frames (`export_e2e_val.py --frame 1920x1080 --plate-px 80,200 --per-crop 1`, 286) read
  * exactly as before, photo for photo (one more false plate in the 286), and the 1080p mosaics of the detector's
- * held-out photos find the same 124 of 272 plates (7 false against 6). A frame whose largest pass is capped below twice the native one (800x600: 640 + 800) resamples
- * for each pass.
+ * held-out photos find the same 124 of 272 plates (7 false against 6). A frame whose largest pass is capped
+ * below twice the native one (800x600: 640 + 800) resamples for each pass.
  */
 async function resizeLargestFirst(img: DetectInput, sizes: readonly number[], tight: boolean): Promise<void> {
   const largest = Math.max(...sizes);

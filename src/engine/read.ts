@@ -84,8 +84,9 @@ export async function readCrops(
 
 /**
  * Read every detection: the detector's box (where that read is unsure, levelled by deskew too, the surer read
- * kept), and where the read is still unsure the other `views` too (views.ts; `views[0]` is the box itself). Where the characters fill too little of the detector's crop (refine.ts),
- * read a re-crop around them the same way and keep the more confident of the two reads. A box flagged in
+ * kept), and where the read is still unsure the other `views` too (views.ts; `views[0]` is the box itself).
+ * Where the characters fill too little of the detector's crop (refine.ts), read a re-crop around them the same
+ * way and keep the more confident of the two reads. A box flagged in
  * `tentative` whose first read fails TENTATIVE_READ gets no candidates and goes no further.
  */
 export async function readPlates(

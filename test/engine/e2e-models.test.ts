@@ -175,22 +175,23 @@ describe.skipIf(!modelsPresent())('engine on the trained models', () => {
     }
   });
 
-  // The photos turned as a camera with a roll would see them; with deskew off the engine reads 7dkn284 at -12
-  // degrees at 0.54, a69985t at +8 as a699851 and 552vrc at +12 as 552urc (stop 24), so these hold deskew to
-  // account. The close-up's plate, wider than the patch deskew scores, must still read at a small roll.
+  // The photos turned as a camera with a roll would see them. With deskew off the engine reads 7dkn284 at -12
+  // degrees at 0.54, 118grp at -16 at 0.77, a69985t at +8 as a699851 and 552vrc at +12 as 552urc (stop 24), so
+  // these hold deskew to account. The close-up turned 8 degrees reads surely level and must keep that read: the
+  // levelled crop alone read it as 4j161 (0.10).
   it.each([
-    ['us-ca-7dkn284.jpg', -12, 0.9],
-    ['us-wa-a69985t.jpg', 8, 0.9],
-    ['us-ca-552vrc.jpg', 12, 0.9],
-    ['us-ky-118grp.jpg', -16, 0.9],
-    [CLOSE_UP, 8, 0.9],
-  ] as const)('reads the plate of %s turned by %i degrees (deskew)', async (file, degrees, minScore) => {
+    ['us-ca-7dkn284.jpg', -12],
+    ['us-wa-a69985t.jpg', 8],
+    ['us-ca-552vrc.jpg', 12],
+    ['us-ky-118grp.jpg', -16],
+    [CLOSE_UP, 8],
+  ] as const)('reads the plate of %s turned by %i degrees (deskew)', async (file, degrees) => {
     const f = fixtures.find((x) => x.file === file);
     if (!f) throw new Error(`${file} missing from plates.json`);
     const turned = await sharp(readFileSync(join(FIXTURES, file))).rotate(degrees, { background: '#808080' }).jpeg({ quality: 92 }).toBuffer();
     const r = await engine.recognise(turned, DEFAULT_RECOGNISE_OPTIONS);
     expect(r.plates[0]?.plate).toBe(f.plate);
-    expect(r.plates[0]?.score).toBeGreaterThanOrEqual(minScore);
+    expect(r.plates[0]?.score).toBeGreaterThanOrEqual(0.9);
   });
 
   it('finds a plate filling the frame only through the close-up pass', async () => {
