@@ -19,8 +19,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const cli = (args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+const cli = (args: string[], nodeOptions: string[] = []) =>
+  run(process.execPath, [...nodeOptions, '--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'silent', ENGINE_WORKERS: '1' },
   }).catch((err: { stdout: string; stderr: string; code: number }) => err);
@@ -42,5 +42,13 @@ describe('platewise CLI', () => {
     expect(lines[0].results.length).toBeGreaterThanOrEqual(1);
     expect(lines[0].results[0].plate).toMatch(/^[a-z0-9]+$/);
     expect(lines[1]).toMatchObject({ filename: 'notes.txt', status_code: 400 });
+  }, 60_000);
+
+  it('starts its engine workers when node is given V8 options (--max-old-space-size)', async () => {
+    // A Worker refuses V8 options in an explicit execArgv: the engine pool must let its workers inherit them.
+    const out = await cli(['read', CAR], ['--max-old-space-size=1024', '--stack-trace-limit=20']);
+    expect(out.stderr).not.toMatch(/invalid execArgv/i);
+    const [line] = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(line.results.length).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });

@@ -43,6 +43,17 @@ const WORKER_INITIAL_HEAP_MB = 64;
 /** Running from TypeScript sources (tsx, vitest): workers need tsx's loader to import a .ts entry. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
+/**
+ * The workers' execArgv: undefined (inherit the process's) unless tsx's loader has to be added. A Worker given an
+ * explicit execArgv refuses every V8 option in it (ERR_WORKER_INVALID_EXEC_ARGV), so passing process.execArgv
+ * on made `node --max-old-space-size=2048 dist/src/cli.js serve` fail to start its engine; inherited, the
+ * same options are taken (V8's flags are the process's anyway).
+ */
+function workerExecArgv(): string[] | undefined {
+  if (!FROM_SOURCE || process.execArgv.some((a) => a.includes('tsx'))) return undefined;
+  return [...process.execArgv, '--import', 'tsx'];
+}
+
 function workerEntry(): URL {
   return new URL(FROM_SOURCE ? './engine-worker.ts' : './engine-worker.js', import.meta.url);
 }
@@ -82,7 +93,7 @@ export function createEnginePool(opts: EnginePoolOptions): PooledEngine {
     // One task per worker at a time: a second would only wait behind the blocking run().
     concurrentTasksPerWorker: 1,
     idleTimeout: Number.POSITIVE_INFINITY,
-    execArgv: FROM_SOURCE ? [...process.execArgv, '--import', 'tsx'] : process.execArgv,
+    execArgv: workerExecArgv(),
   });
   let isReady = false;
   let closed = false;
