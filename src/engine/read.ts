@@ -86,8 +86,8 @@ export async function readCrops(
  * Read every detection: the detector's box (where that read is unsure, levelled by deskew too, the surer read
  * kept), and where the read is still unsure the other `views` too (views.ts; `views[0]` is the box itself).
  * Where the characters fill too little of the detector's crop (refine.ts), read a re-crop around them the same
- * way and keep the more confident of the two reads. A box flagged in
- * `tentative` whose first read fails TENTATIVE_READ gets no candidates and goes no further.
+ * way and keep the more confident of the two reads. A box flagged in `tentative` whose first read fails
+ * TENTATIVE_READ gets no candidates and goes no further.
  */
 export async function readPlates(
   models: LoadedModels,
@@ -106,6 +106,7 @@ export async function readPlates(
     if (alphabet.length + 1 !== classes) throw new Error(`Reader emits ${classes} classes for a ${alphabet.length}-letter alphabet.`);
     return ctcBeamSearch(frames, classes, { beamWidth }, alphabet);
   };
+  const topScore = (c: Candidate[] | undefined): number => c?.[0]?.score ?? 0;
   // The detector's box first; the other views only where that read is unsure (views.ts).
   const read = async (which: Box[], tentativeOnes: readonly boolean[]) => {
     const crops = plateCrops(which, toRaw);
@@ -118,15 +119,16 @@ export async function readPlates(
     });
     const candidates = frames.map((f, i) => (dropped[i] ? [] : decode(f, r.classes)));
     let ms = r.ms;
+    const unsure = (i: number): boolean => !dropped[i] && topScore(candidates[i]) < SURE_READ;
     // A plate read unsurely level may be tilted: level it by its estimated roll (deskew.ts) and keep the surer of
     // the two reads, so a wrong estimate (a frame's edge taken for text) costs nothing. Only these plates pay for
     // the estimate (~2.4 ms each): a sure read needs no second look, a box dropped by the gate none at all.
     const margin = m.crop_margin;
     const turned = deskew
-      ? candidates.flatMap((c, i) => {
-          if (dropped[i] || (c[0]?.score ?? 0) >= SURE_READ) return [];
-          const angle = estimateSkew(raw, (crops[i] as PlateCrop).box, margin);
-          return angle === 0 ? [] : [{ i, crop: { box: (crops[i] as PlateCrop).box, angle } }];
+      ? crops.flatMap((crop, i) => {
+          if (!unsure(i)) return [];
+          const angle = estimateSkew(raw, crop.box, margin);
+          return angle === 0 ? [] : [{ i, crop: { ...crop, angle } }];
         })
       : [];
     if (turned.length > 0) {
@@ -135,17 +137,18 @@ export async function readPlates(
       turned.forEach(({ i, crop }, k) => {
         const f = levelled.frames[k]?.[0] as Float32Array;
         const levelledRead = decode(f, levelled.classes);
-        if ((levelledRead[0]?.score ?? 0) <= (candidates[i]?.[0]?.score ?? 0)) return;
+        if (topScore(levelledRead) <= topScore(candidates[i])) return;
         candidates[i] = levelledRead;
         frames[i] = f;
         crops[i] = crop;
       });
     }
-    const unsure = candidates.flatMap((c, i) => (!dropped[i] && (c[0]?.score ?? 0) < SURE_READ ? [i] : []));
-    if (views.length > 1 && unsure.length > 0) {
-      const more = await readCrops(models, unsure.map((i) => crops[i] as PlateCrop), raw, views.slice(1));
+    // Still unsure after the levelled read, if any: the other views.
+    const stillUnsure = crops.flatMap((_, i) => (unsure(i) ? [i] : []));
+    if (views.length > 1 && stillUnsure.length > 0) {
+      const more = await readCrops(models, stillUnsure.map((i) => crops[i] as PlateCrop), raw, views.slice(1));
       ms += more.ms;
-      unsure.forEach((i, k) => {
+      stillUnsure.forEach((i, k) => {
         const lists = [candidates[i] ?? [], ...(more.frames[k] ?? []).map((f) => decode(f, more.classes))];
         candidates[i] = fuseViews(lists, DEFAULT_BEAM.topK);
       });
@@ -154,7 +157,8 @@ export async function readPlates(
   };
   const first = await read(boxes, tentative);
   const { candidates } = first;
-  // Where the characters sit is read from the detector's own box, the first view.
+  // Where the characters sit is read from the first view of the detector's box (level, or levelled where that
+  // read was kept).
   const reboxed = first.frames.map((f, i): Box | null => {
     if (first.dropped[i]) return null;
     const text = textColumns(f, first.classes, READER_LANES);
@@ -166,7 +170,7 @@ export async function readPlates(
   const second = await read(again.map((i) => reboxed[i] as Box), []);
   again.forEach((i, k) => {
     const reread = second.candidates[k] ?? [];
-    if ((reread[0]?.score ?? 0) > (candidates[i]?.[0]?.score ?? 0)) candidates[i] = reread;
+    if (topScore(reread) > topScore(candidates[i])) candidates[i] = reread;
     else reboxed[i] = null;
   });
   return { candidates, reboxed, ms: first.ms + second.ms };
